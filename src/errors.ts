@@ -1,0 +1,235 @@
+// The GatewayError family and the one place where any failure becomes an OpenAI error body and HTTP status.
+export type OpenAIErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'timeout_error'
+  | 'service_unavailable';
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface GatewayErrorInit {
+  status: number;
+  message: string;
+  type?: OpenAIErrorType;
+  code?: string | null;
+  param?: string | null;
+  /** Seconds a client should wait; sent as Retry-After on 429 and 503. */
+  retryAfter?: number;
+  /** Which upstream produced it, when one did. */
+  provider?: string;
+  /** Status the upstream actually answered, before mapping. */
+  upstreamStatus?: number;
+  retryable?: boolean;
+  /** Override for errors that are not retryable on the same target but another target may serve. */
+  fallback?: boolean;
+  cause?: unknown;
+}
+
+const RETRYABLE_STATUS = new Set([408, 409, 429]);
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUS.has(status) || status >= 500;
+}
+
+function typeForStatus(status: number): OpenAIErrorType {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 503) return 'service_unavailable';
+  if (status === 504) return 'timeout_error';
+  if (status >= 400 && status < 500) return 'invalid_request_error';
+  return 'api_error';
+}
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly retryAfter: number | undefined;
+  readonly provider: string | undefined;
+  readonly upstreamStatus: number | undefined;
+  /** Worth trying again, on the same target or the next. Computed once, here. */
+  readonly retryable: boolean;
+  private readonly fallbackOverride: boolean | undefined;
+
+  constructor(init: GatewayErrorInit) {
+    super(init.message, { cause: init.cause });
+    this.name = 'GatewayError';
+    this.status = init.status;
+    this.type = init.type ?? typeForStatus(init.status);
+    this.code = init.code ?? null;
+    this.param = init.param ?? null;
+    this.retryAfter = init.retryAfter;
+    this.provider = init.provider;
+    this.upstreamStatus = init.upstreamStatus;
+    this.retryable = init.retryable ?? isRetryableStatus(init.status);
+    this.fallbackOverride = init.fallback;
+  }
+
+  /**
+   * Another target may succeed where this one failed: anything that is not the client's own fault.
+   * An upstream 400 (context too long, bad schema) would fail everywhere, so it never falls back.
+   */
+  get fallbackable(): boolean {
+    return this.fallbackOverride ?? (this.retryable || this.status >= 500);
+  }
+
+  toBody(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
+  new GatewayError({ status: 400, message, param, code: code ?? 'invalid_request' });
+
+export const modelNotFound = (model: string) =>
+  new GatewayError({
+    status: 404,
+    message: `The model '${model}' does not exist or no configured provider serves it. GET /v1/models lists what is available.`,
+    param: 'model',
+    code: 'model_not_found',
+  });
+
+export const invalidApiKey = () =>
+  new GatewayError({
+    status: 401,
+    type: 'invalid_request_error',
+    message: 'Missing or invalid gateway API key. Send Authorization: Bearer <key> or X-Internal-Auth: <key>.',
+    code: 'invalid_api_key',
+  });
+
+export const upstreamTimeout = (provider: string, phase: string, ms: number) =>
+  new GatewayError({
+    status: 504,
+    message: `${provider}: no ${phase} within ${ms} ms`,
+    code: 'upstream_timeout',
+    provider,
+    retryable: true,
+  });
+
+export const noProviderAvailable = (model: string, retryAfter: number) =>
+  new GatewayError({
+    status: 503,
+    message: `No provider for '${model}' is usable right now (all circuits open). Retry later.`,
+    code: 'no_provider_available',
+    retryAfter,
+  });
+
+/** Network-level failures (undici and node codes) that say nothing about the request itself. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RESPONSE_STATUS_CODE',
+]);
+
+function errorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Any thrown thing → GatewayError, attributing network failures to the provider that caused them. */
+export function toGatewayError(err: unknown, provider?: string): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const prefix = provider ? `${provider}: ` : '';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new GatewayError({ status: 504, message: `${prefix}${message}`, code: 'upstream_timeout', provider, cause: err });
+  }
+  if (code && NETWORK_CODES.has(code)) {
+    return new GatewayError({
+      status: 502,
+      message: `${prefix}upstream connection failed (${code}): ${message}`,
+      code: 'upstream_connection_error',
+      provider,
+      cause: err,
+    });
+  }
+  return new GatewayError({ status: 500, message: `${prefix}${message}`, code: 'internal_error', provider, cause: err, retryable: false });
+}
+
+export interface UpstreamErrorDetails {
+  message: string;
+  code?: string | null;
+  param?: string | null;
+  retryAfter?: number;
+  /** The upstream says retrying cannot help (e.g. OpenAI's insufficient_quota 429). */
+  permanent?: boolean;
+}
+
+/**
+ * An upstream's HTTP error → the contract's status: its own 4xx when it rejected the request itself,
+ * 502 when it rejected the gateway's credentials or failed, 504 on its timeouts, 429 kept for rate limits.
+ */
+export function upstreamHttpError(provider: string, status: number, details: UpstreamErrorDetails): GatewayError {
+  const base = { provider, upstreamStatus: status, code: details.code ?? null, param: details.param ?? null };
+  const message = `${provider}: ${details.message}`;
+  if (status === 401 || status === 403 || status === 402) {
+    return new GatewayError({
+      ...base,
+      status: 502,
+      type: 'api_error',
+      message: `${provider} rejected the gateway's credentials or account (HTTP ${status}): ${details.message}`,
+      code: details.code ?? 'upstream_auth_error',
+      retryable: false,
+      fallback: true,
+    });
+  }
+  if (status === 429) {
+    return new GatewayError({
+      ...base,
+      status: 429,
+      message,
+      code: details.code ?? 'rate_limit_exceeded',
+      retryAfter: details.retryAfter,
+      retryable: !details.permanent,
+      fallback: true,
+    });
+  }
+  if (status === 408 || status === 504) {
+    return new GatewayError({ ...base, status: 504, message, code: details.code ?? 'upstream_timeout', retryable: true });
+  }
+  if (status >= 500) {
+    return new GatewayError({ ...base, status: 502, type: 'api_error', message, code: details.code ?? 'upstream_error', retryable: true });
+  }
+  if (status === 404) {
+    // The deployment lacks the model: another target may well have it.
+    return new GatewayError({ ...base, status: 404, message, code: details.code ?? 'model_not_found', retryable: false, fallback: true });
+  }
+  const clientStatus = status === 422 ? 400 : status;
+  return new GatewayError({ ...base, status: clientStatus, message, retryable: false });
+}
+
+/** Retry-After header (seconds or HTTP date) → seconds, undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}

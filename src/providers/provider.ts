@@ -1,0 +1,95 @@
+// The provider interface every adapter implements: OpenAI shapes in, OpenAI shapes out, errors as GatewayErrors.
+import type { Dispatcher } from 'undici';
+import type { ChatRequest } from '../schemas/chat-request.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../schemas/chat-response.js';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
+
+export const PROVIDER_TYPES = [
+  'openai',
+  'gemini',
+  'anthropic',
+  'mistral',
+  'deepseek',
+  'ollama',
+  'lmstudio',
+  'openai-compatible',
+  'mock',
+] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+export interface Capabilities {
+  tools: boolean;
+  /** Image input (data URLs at least). */
+  vision: boolean;
+  /** response_format json_schema honoured (natively or translated). */
+  jsonSchema: boolean;
+  /** Reasoning surfaced as reasoning_content. */
+  reasoning: boolean;
+  embeddings: boolean;
+  /** File/PDF parts. */
+  files: boolean;
+}
+
+export interface ModelInfo {
+  /** The upstream's own model name, without the provider prefix. */
+  id: string;
+  created?: number;
+  ownedBy?: string;
+}
+
+export interface ProviderConfig {
+  id: string;
+  type: ProviderType;
+  /** Everything up to and including the API version; the adapter appends endpoint paths. */
+  baseUrl: string;
+  apiKey?: string;
+  /** Extra headers sent on every upstream call (e.g. an org id). */
+  headers?: Record<string, string>;
+  /** Models to list when the upstream cannot list them (Vertex) or to pin a local default. */
+  models?: string[];
+  /** Outbound proxy for this provider only. */
+  proxy?: string;
+  /** Adapter-specific settings (Vertex project/location, Anthropic version, …). */
+  options?: Record<string, string | undefined>;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+  /** Until the upstream's response headers arrive. */
+  firstByteTimeoutMs: number;
+  /** Between two chunks of a streamed body. */
+  idleTimeoutMs: number;
+}
+
+/**
+ * One translated chunk. `raw` is the chunk already serialised, set by adapters whose upstream speaks
+ * OpenAI's wire format, so the route can forward the upstream's bytes without re-serialising them.
+ */
+export interface ChatStreamEvent {
+  chunk: ChatCompletionChunk;
+  raw?: string;
+}
+
+export interface Provider {
+  readonly id: string;
+  readonly type: ProviderType;
+  capabilities(model: string): Capabilities;
+  listModels(signal: AbortSignal): Promise<ModelInfo[]>;
+  /** A cheap call that proves the upstream is reachable and the key works; throws GatewayError if not. */
+  probe(signal: AbortSignal): Promise<void>;
+  chat(request: ChatRequest, model: string, options: CallOptions): Promise<ChatCompletion>;
+  /**
+   * Resolves once the upstream accepted the request (2xx headers); throws GatewayError before that.
+   * The iterable yields OpenAI chunks (role first, finish_reason, then one `choices: []` usage chunk when
+   * usage is known) and throws GatewayError if the upstream fails or ends the stream early.
+   */
+  chatStream(request: ChatRequest, model: string, options: CallOptions): Promise<AsyncIterable<ChatStreamEvent>>;
+  embeddings?(request: EmbeddingsRequest, model: string, options: CallOptions): Promise<EmbeddingsResponse>;
+  close?(): Promise<void>;
+}
+
+export interface ProviderDeps {
+  dispatcher: Dispatcher;
+}
+
+export type ProviderFactory = (config: ProviderConfig, deps: ProviderDeps) => Provider;

@@ -1,0 +1,98 @@
+// The only module that imports undici: pooled keep-alive dispatchers, outbound proxy, timeouts, body helpers.
+import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { toGatewayError, upstreamTimeout } from '../errors.js';
+
+export interface DispatcherOptions {
+  connectTimeoutMs?: number;
+  /** Explicit proxy for this provider (config file); overrides the environment. */
+  proxyUrl?: string;
+  /** Honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  useEnvProxy?: boolean;
+}
+
+function hasEnvProxy(): boolean {
+  const env = process.env;
+  return Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
+}
+
+export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
+  const connect = { timeout: options.connectTimeoutMs ?? 10_000 };
+  // Keep-alive long enough to span bursts; pipelining off because LLM calls are long-lived.
+  const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, connect };
+  if (options.proxyUrl) return new ProxyAgent({ uri: options.proxyUrl, ...pool });
+  if (options.useEnvProxy !== false && hasEnvProxy()) return new EnvHttpProxyAgent({ ...pool });
+  return new Agent(pool);
+}
+
+export interface UpstreamRequest {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  dispatcher?: Dispatcher;
+  /** Time allowed until the response headers arrive (first byte). */
+  headersTimeoutMs?: number;
+  /** Time allowed between two body chunks (stream idle). */
+  bodyTimeoutMs?: number;
+  provider: string;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+let sharedDispatcher: Dispatcher | undefined;
+export function defaultDispatcher(): Dispatcher {
+  sharedDispatcher ??= createDispatcher();
+  return sharedDispatcher;
+}
+
+/** Sends one request; network failures and timeouts come back as GatewayErrors naming the provider. */
+export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
+  try {
+    const response = await request(req.url, {
+      method: req.method ?? 'POST',
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+      dispatcher: req.dispatcher ?? defaultDispatcher(),
+      headersTimeout: req.headersTimeoutMs ?? 120_000,
+      bodyTimeout: req.bodyTimeoutMs ?? 120_000,
+    });
+    return { status: response.statusCode, headers: response.headers, body: response.body };
+  } catch (err) {
+    throw mapTransportError(err, req);
+  }
+}
+
+export function mapTransportError(err: unknown, req: Pick<UpstreamRequest, 'provider' | 'headersTimeoutMs' | 'bodyTimeoutMs'>) {
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return upstreamTimeout(req.provider, 'response headers', req.headersTimeoutMs ?? 0);
+  if (code === 'UND_ERR_BODY_TIMEOUT') return upstreamTimeout(req.provider, 'data between chunks', req.bodyTimeoutMs ?? 0);
+  return toGatewayError(err, req.provider);
+}
+
+/** Reads a whole body as text; errors are attributed to the provider. */
+export async function readText(res: UpstreamResponse, provider: string): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch (err) {
+    throw mapTransportError(err, { provider });
+  }
+}
+
+/** Frees the connection when the body is not wanted (error, abort, fallback paths). */
+export function discardBody(res: UpstreamResponse): void {
+  res.body.dump({ limit: 64 * 1024 }).catch(() => res.body.destroy());
+}
+
+export function safeJsonParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
