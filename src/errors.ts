@@ -154,6 +154,10 @@ function errorCode(err: unknown): string | undefined {
 /** Any thrown thing → GatewayError, attributing network failures to the provider that caused them. */
 export function toGatewayError(err: unknown, provider?: string): GatewayError {
   if (err instanceof GatewayError) return err;
+  if (err instanceof Error && err.name === 'AbortError') {
+    // Only our own aborts (client gone, or a timeout that is reported separately) produce this.
+    return new GatewayError({ status: 499, message: 'request aborted', code: 'client_closed', provider, retryable: false, fallback: false, cause: err });
+  }
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   const prefix = provider ? `${provider}: ` : '';

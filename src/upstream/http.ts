@@ -1,6 +1,6 @@
 // The only module that imports undici: pooled keep-alive dispatchers, outbound proxy, timeouts, body helpers.
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { toGatewayError, upstreamTimeout } from '../errors.js';
+import { GatewayError, toGatewayError, upstreamTimeout } from '../errors.js';
 
 export interface DispatcherOptions {
   connectTimeoutMs?: number;
@@ -72,6 +72,19 @@ export function mapTransportError(err: unknown, req: Pick<UpstreamRequest, 'prov
   const code = (err as { code?: string }).code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return upstreamTimeout(req.provider, 'response headers', req.headersTimeoutMs ?? 0);
   if (code === 'UND_ERR_BODY_TIMEOUT') return upstreamTimeout(req.provider, 'data between chunks', req.bodyTimeoutMs ?? 0);
+  // undici reports a proxy refusing the CONNECT tunnel as UND_ERR_ABORTED, its status only in the message;
+  // it is a bad gateway on the way to the provider, not an internal error.
+  const proxyStatus = Number(/^Proxy response \((\d{3})\)/.exec(err instanceof Error ? err.message : '')?.[1]);
+  if (proxyStatus) {
+    return new GatewayError({
+      status: 502,
+      message: `${req.provider}: the outbound proxy refused the connection (HTTP ${proxyStatus})`,
+      code: 'upstream_connection_error',
+      provider: req.provider,
+      retryable: proxyStatus >= 500,
+      cause: err,
+    });
+  }
   return toGatewayError(err, req.provider);
 }
 

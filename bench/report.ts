@@ -1,0 +1,169 @@
+// Pure reporting for the benchmark: percentiles, comparisons with the floor and Portkey, results.md.
+export type Mode = 'json' | 'stream';
+
+export interface ScenarioResult {
+  target: string;
+  mode: Mode;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  ttftP50?: number;
+  ttftP99?: number;
+  rssMaxMb: number;
+  cpuMsPerReq: number;
+  /** CPU of the Postgres server per request, for targets that log to it (it runs outside the target process). */
+  dbCpuMsPerReq?: number;
+  upstreamCpuPct: number;
+  /** CPU of the benchmark process itself (autocannon), % of one core. */
+  loaderCpuPct: number;
+  /** CPU of everything else on the machine during the measured window, % of one core: high means a disturbed result. */
+  otherCpuPct: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  non2xx: number;
+  invalid?: number;
+  /** Log rows written during the scenario vs requests the scenario made (warm-up, measured and TTFT runs). */
+  logRows?: number;
+  logRequests?: number;
+}
+
+export interface TargetOutcome {
+  target: string;
+  status: 'ok' | 'skipped' | 'failed';
+  message?: string;
+  /** Rows in request_logs at the end vs every request sent to the target. */
+  logTotal?: { rows: number; requests: number };
+}
+
+export interface RunMeta {
+  date: string;
+  quick: boolean;
+  machine: { nproc: number; cpuModel: string; memGb: number; node: string; kernel: string };
+  commit: string;
+  versions: Record<string, string>;
+  durations: { warmupSec: number; measureSec: number; ttftSec: number };
+  upstreamAlone: { json: number; stream: number; connections: number };
+  /** CPU used by other processes in the second before the run, % of one core. */
+  backgroundCpuPct: number;
+}
+
+/** Nearest-rank percentile of an ascending array; NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
+}
+
+export const scenarioName = (mode: Mode, connections: number): string => `${mode} c${connections}`;
+
+export function find(results: readonly ScenarioResult[], target: string, mode: Mode, connections: number): ScenarioResult | undefined {
+  return results.find((r) => r.target === target && r.mode === mode && r.connections === connections);
+}
+
+/** Latency a target adds over the floor in the same scenario (ms), or undefined without a floor result. */
+export function addedOverFloor(results: readonly ScenarioResult[], r: ScenarioResult): { p50: number; p99: number } | undefined {
+  const floor = find(results, 'floor', r.mode, r.connections);
+  if (!floor || r.target === 'floor') return undefined;
+  return { p50: r.p50 - floor.p50, p99: r.p99 - floor.p99 };
+}
+
+/** Throughput ratio num/den in one scenario, or undefined when either is missing or den is zero. */
+export function throughputRatio(results: readonly ScenarioResult[], num: string, den: string, mode: Mode, connections: number): number | undefined {
+  const a = find(results, num, mode, connections);
+  const b = find(results, den, mode, connections);
+  if (!a || !b || !(b.rps > 0)) return undefined;
+  return a.rps / b.rps;
+}
+
+/** The ratio columns worth printing: every other target over the floor, every gateway target over Portkey. */
+export function ratioPairs(targets: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  if (targets.includes('floor')) for (const t of targets) if (t !== 'floor') pairs.push([t, 'floor']);
+  if (targets.includes('portkey')) for (const t of targets) if (t.startsWith('gateway')) pairs.push([t, 'portkey']);
+  return pairs;
+}
+
+export function scenarios(results: readonly ScenarioResult[]): { mode: Mode; connections: number }[] {
+  const seen = new Map<string, { mode: Mode; connections: number }>();
+  for (const r of results) seen.set(scenarioName(r.mode, r.connections), { mode: r.mode, connections: r.connections });
+  return [...seen.values()];
+}
+
+export const targetsOf = (results: readonly ScenarioResult[]): string[] => [...new Set(results.map((r) => r.target))];
+
+const num = (v: number | undefined, digits = 1): string => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
+const signed = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}`);
+const int = (v: number): string => Math.round(v).toLocaleString('en-US');
+
+export function renderMarkdown(meta: RunMeta, results: readonly ScenarioResult[], outcomes: readonly TargetOutcome[]): string {
+  const m = meta.machine;
+  const out: string[] = [
+    `# llm-gateway benchmark${meta.quick ? ' (QUICK SMOKE RUN — not representative)' : ''}`,
+    '',
+    `- date: ${meta.date}; commit: ${meta.commit}`,
+    `- machine: ${m.nproc} × ${m.cpuModel}, ${m.memGb} GiB RAM, Linux ${m.kernel}; node ${m.node}`,
+    `- versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- each scenario: ${meta.durations.warmupSec} s warm-up, ${meta.durations.measureSec} s measured (autocannon, closed loop at fixed connections), then for streams ${meta.durations.ttftSec} s of TTFT clients (undici) at the same concurrency`,
+    `- fake upstream alone (autocannon straight at it, c${meta.upstreamAlone.connections}): ${int(meta.upstreamAlone.json)} req/s JSON, ${int(meta.upstreamAlone.stream)} req/s stream`,
+    `- CPU used by other processes just before the run: ${num(meta.backgroundCpuPct, 0)} % of one core${meta.backgroundCpuPct > 20 ? ' — **the machine was not idle; results are noisy**' : ''}`,
+    '- everything (load generator, target, fake upstream, Postgres) shares the same cores over loopback: compare targets with each other, not with other machines',
+    '',
+  ];
+  for (const o of outcomes) if (o.status !== 'ok') out.push(`> **${o.target} ${o.status}:** ${o.message ?? ''}`, '');
+
+  out.push(
+    '## Results',
+    '',
+    '| target | scenario | req/s | p50 ms | p99 ms | +p50 vs floor | +p99 vs floor | TTFT p50 ms | TTFT p99 ms | RSS max MB | CPU ms/req | CPU % upstream / loader / other | errors / non-2xx |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  );
+  for (const r of results) {
+    const added = addedOverFloor(results, r);
+    const cpu = r.dbCpuMsPerReq === undefined ? num(r.cpuMsPerReq, 3) : `${num(r.cpuMsPerReq, 3)} (+${num(r.dbCpuMsPerReq, 3)} db)`;
+    const bad = `${r.errors + (r.invalid ?? 0)} / ${r.non2xx}`;
+    out.push(
+      `| ${r.target} | ${scenarioName(r.mode, r.connections)} | ${int(r.rps)} | ${num(r.p50, 2)} | ${num(r.p99, 2)} | ${signed(added?.p50)} | ${signed(added?.p99)} | ${num(r.ttftP50, 2)} | ${num(r.ttftP99, 2)} | ${num(r.rssMaxMb, 0)} | ${cpu} | ${num(r.upstreamCpuPct, 0)} / ${num(r.loaderCpuPct, 0)} / ${num(r.otherCpuPct, 0)} | ${bad} |`,
+    );
+  }
+
+  const pairs = ratioPairs(targetsOf(results));
+  if (pairs.length > 0) {
+    out.push('', '## Throughput ratios', '', `| scenario | ${pairs.map(([a, b]) => `${a} / ${b}`).join(' | ')} |`, `|---|${pairs.map(() => '--:').join('|')}|`);
+    for (const s of scenarios(results)) {
+      const cells = pairs.map(([a, b]) => num(throughputRatio(results, a, b, s.mode, s.connections), 2));
+      out.push(`| ${scenarioName(s.mode, s.connections)} | ${cells.join(' | ')} |`);
+    }
+  }
+
+  const logged = results.filter((r) => r.logRequests !== undefined);
+  const totals = outcomes.filter((o) => o.logTotal);
+  if (logged.length > 0 || totals.length > 0) {
+    out.push('', '## Request log rows', '', '| target | scope | rows written | requests made | rows / requests |', '|---|---|--:|--:|--:|');
+    for (const r of logged) {
+      const ratio = r.logRequests ? (r.logRows ?? 0) / r.logRequests : Number.NaN;
+      out.push(`| ${r.target} | ${scenarioName(r.mode, r.connections)} | ${r.logRows ?? '–'} | ${r.logRequests} | ${num(ratio, 3)} |`);
+    }
+    for (const o of totals) {
+      const t = o.logTotal!;
+      out.push(`| ${o.target} | whole run | ${t.rows} | ${t.requests} | ${num(t.requests ? t.rows / t.requests : Number.NaN, 3)} |`);
+    }
+    out.push('', 'Requests made counts every request sent, including those cut off in flight when a run stopped (at most one per connection), which a gateway may log as aborted or not at all.');
+  }
+
+  out.push(
+    '',
+    '## How it was measured',
+    '',
+    '- req/s = 2xx responses / measured seconds; p50/p99 = percentiles of every 2xx response time (sub-ms, from autocannon\'s response events).',
+    '- +p50/+p99 vs floor = the same percentile minus the floor\'s in the same scenario (floor = raw node:http → undici pass-through proxy).',
+    '- TTFT = time from sending the request to the first response body byte, from a separate closed-loop undici client at the same concurrency, run after autocannon: compare TTFT across targets, not with the autocannon p50.',
+    '- RSS max = highest VmRSS of the target process sampled every 100 ms during the scenario; CPU ms/req = utime+stime of the target process over the measured window / 2xx responses; "db" adds the Postgres server processes\' CPU over the same window.',
+    '- CPU % upstream / loader / other = over the measured window, in % of one core (the machine has ' + m.nproc + '00 %): the fake upstream, the benchmark process (autocannon), and every other process on the machine (high = a disturbed result).',
+    '',
+    '![throughput and p99](results.svg)',
+    '',
+  );
+  return out.join('\n');
+}

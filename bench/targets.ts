@@ -1,0 +1,188 @@
+// The benchmarked targets: how each is started (own env, own port), called, and how its request-log rows are counted.
+import { PGlite } from '@electric-sql/pglite';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Endpoint } from './load.js';
+import { freePort, type Managed, startProcess, stopProcess, waitForHttp } from './processes.js';
+
+export const TARGET_NAMES = ['floor', 'portkey', 'gateway-pg', 'gateway-pglite'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export interface Context {
+  root: string;
+  logDir: string;
+  upstreamOrigin: string;
+}
+
+export interface Started {
+  proc: Managed;
+  endpoint: Endpoint;
+  /** Rows in request_logs now (live stores only). */
+  countRows?: () => Promise<number>;
+  /** Stops the process; returns the final row count for stores only readable once the target is down. */
+  stop: () => Promise<number | undefined>;
+}
+
+const API_KEY = 'sk-bench-not-a-real-key';
+const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PG_DB = process.env.BENCH_PG_DB ?? 'llm_gateway_bench';
+
+/** A minimal env so nothing from the caller's shell (keys, proxies, DATABASE_URL) leaks into a target. */
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...extra };
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Why a target cannot run here (printed, the target skipped), or undefined. Warnings go to stderr. */
+export function skipReason(name: TargetName, ctx: Context): string | undefined {
+  if (!name.startsWith('gateway')) return undefined;
+  const main = join(ctx.root, 'dist', 'main.js');
+  if (!existsSync(main)) return 'dist/main.js is missing — run `npm run build` first (llm-gateway is not built yet)';
+  if (existsSync(join(ctx.root, 'src')) && newestMtime(join(ctx.root, 'src')) > statSync(main).mtimeMs)
+    console.error('bench: warning: src/ has files newer than dist/main.js — run `npm run build` to bench the current code');
+  if (existsSync(join(ctx.root, '.env'))) console.error('bench: warning: .env exists and the gateway reads it; variables set by the bench take precedence');
+  return undefined;
+}
+
+/** Starts a process and waits until readyUrl answers; a process that never gets ready is stopped, not left behind. */
+async function launch(opts: Parameters<typeof startProcess>[0], readyUrl: string, timeoutMs = 30_000): Promise<Managed> {
+  const proc = startProcess(opts);
+  try {
+    await waitForHttp(proc, readyUrl, timeoutMs);
+    return proc;
+  } catch (err) {
+    await stopProcess(proc, 2000);
+    throw err;
+  }
+}
+
+async function recreateBenchDb(): Promise<string> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${PG_DB}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${PG_DB}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${PG_DB}`;
+  return url.toString();
+}
+
+async function startGateway(ctx: Context, name: string, dir: string, storeEnv: Record<string, string>): Promise<{ proc: Managed; endpoint: Endpoint }> {
+  const port = await freePort();
+  const opts = {
+    name,
+    cmd: process.execPath,
+    args: [join(ctx.root, 'dist', 'main.js')],
+    cwd: ctx.root,
+    logFile: join(ctx.logDir, `${name}.log`),
+    env: baseEnv({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OPENAI_API_KEY: API_KEY,
+      OPENAI_BASE_URL: `${ctx.upstreamOrigin}/v1`,
+      // Per-request info logs to a file would be measured as gateway cost; Portkey logs nothing per request either.
+      LOG_LEVEL: 'warn',
+      // No probing of Ollama / LM Studio on localhost during the run.
+      DISCOVER_LOCAL_PROVIDERS: 'false',
+      // Overflowing log entries spill here (not into the repo's ./data) and are counted as not yet written.
+      LOG_SPILL_DIR: join(dir, 'spill'),
+      ...storeEnv,
+    }),
+  };
+  const proc = await launch(opts, `http://127.0.0.1:${port}/health`, 60_000);
+  return { proc, endpoint: { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: {}, model: 'openai/bench-model' } };
+}
+
+export async function startTarget(name: TargetName, ctx: Context): Promise<Started> {
+  const tsx = ['--import', 'tsx'];
+  if (name === 'floor') {
+    const port = await freePort();
+    const proc = await launch(
+      {
+        name,
+        cmd: process.execPath,
+        args: [...tsx, join(ctx.root, 'bench', 'floor-proxy.ts'), `--port=${port}`, `--upstream=${ctx.upstreamOrigin}`],
+        cwd: ctx.root,
+        logFile: join(ctx.logDir, 'floor.log'),
+        env: baseEnv({}),
+      },
+      `http://127.0.0.1:${port}/v1/models`,
+    );
+    const endpoint = { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { authorization: `Bearer ${API_KEY}` }, model: 'bench-model' };
+    return { proc, endpoint, stop: async () => void (await stopProcess(proc)) };
+  }
+  if (name === 'portkey') {
+    const port = await freePort();
+    const proc = await launch(
+      {
+        name,
+        cmd: process.execPath,
+        args: [join(ctx.root, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js'), '--headless', `--port=${port}`],
+        cwd: ctx.root,
+        logFile: join(ctx.logDir, 'portkey.log'),
+        env: baseEnv({}),
+      },
+      `http://127.0.0.1:${port}/`,
+    );
+    const headers = {
+      authorization: `Bearer ${API_KEY}`,
+      'x-portkey-provider': 'openai',
+      // Portkey's SSRF guard admits loopback custom hosts only via its default TRUSTED_CUSTOM_HOSTS (localhost, 127.0.0.1, ::1).
+      'x-portkey-custom-host': `${ctx.upstreamOrigin}/v1`,
+    };
+    return { proc, endpoint: { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers, model: 'bench-model' }, stop: async () => void (await stopProcess(proc)) };
+  }
+  // Each gateway run gets a fresh temp folder (spill files, PGlite data), removed when it stops.
+  const dir = mkdtempSync(join(tmpdir(), `llm-gateway-bench-${name}-`));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    if (name === 'gateway-pg') {
+      const databaseUrl = await recreateBenchDb();
+      const { proc, endpoint } = await startGateway(ctx, name, dir, { DATABASE_URL: databaseUrl });
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      const countRows = async () => Number((await client.query<{ n: string }>('select count(*) as n from request_logs')).rows[0]?.n ?? 0);
+      const stop = async () => {
+        try {
+          await stopProcess(proc, 20_000);
+          return await countRows();
+        } finally {
+          await client.end();
+          cleanup();
+        }
+      };
+      return { proc, endpoint, countRows, stop };
+    }
+    // gateway-pglite: PGlite is embedded in the gateway process and single-writer, so rows are counted after it exits.
+    const pgliteDir = join(dir, 'pglite');
+    const { proc, endpoint } = await startGateway(ctx, name, dir, { PGLITE_DIR: pgliteDir });
+    const stop = async () => {
+      try {
+        await stopProcess(proc, 20_000);
+        const db = await PGlite.create(pgliteDir);
+        const res = await db.query<{ n: number }>('select count(*)::int as n from request_logs');
+        await db.close();
+        return res.rows[0]?.n;
+      } finally {
+        cleanup();
+      }
+    };
+    return { proc, endpoint, stop };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+}

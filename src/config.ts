@@ -1,0 +1,190 @@
+// Environment (and .env) plus the optional GATEWAY_CONFIG file → one validated Config. Bad values stop start-up
+// with a message naming the variable.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { providersFromEnv } from './config-providers.js';
+import { PROVIDER_TYPES, type ProviderConfig } from './providers/provider.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const bool = (name: string, value: string | undefined, fallback: boolean): boolean => {
+  if (value === undefined || value === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${value}'`);
+};
+
+const int = (name: string, value: string | undefined, fallback: number, min = 0): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got '${value}'`);
+  return n;
+};
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const routingSchema = z.object({
+  retries: z.number().int().min(0).max(10).default(2),
+  timeout_ms: z.number().int().positive().default(120_000),
+  first_token_timeout_ms: z.number().int().positive().default(30_000),
+  idle_timeout_ms: z.number().int().positive().default(30_000),
+  connect_timeout_ms: z.number().int().positive().default(10_000),
+  backoff_base_ms: z.number().int().min(0).default(200),
+  max_retry_after_ms: z.number().int().min(0).default(10_000),
+});
+export type RoutingSettings = z.infer<typeof routingSchema>;
+
+const targetSchema = z.union([
+  z.string().min(1).transform((model) => ({ model, weight: 1 })),
+  z.object({ model: z.string().min(1), weight: z.number().positive().default(1) }),
+]);
+
+const modelRouteSchema = z.object({
+  name: z.string().min(1),
+  strategy: z.enum(['fallback', 'loadbalance', 'least-latency']).default('fallback'),
+  targets: z.array(targetSchema).min(1),
+  routing: routingSchema.partial().optional(),
+});
+export type ModelRoute = z.infer<typeof modelRouteSchema>;
+
+const fileProviderSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'ids are letters, digits, . _ -'),
+  type: z.enum(PROVIDER_TYPES),
+  base_url: z.string().url().optional(),
+  api_key: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  models: z.array(z.string()).optional(),
+  proxy: z.string().url().optional(),
+  options: z.record(z.string(), z.string()).optional(),
+});
+
+const fileSchema = z.object({
+  providers: z.array(fileProviderSchema).default([]),
+  models: z.array(modelRouteSchema).default([]),
+  routing: routingSchema.partial().default({}),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  apiKeys: string[];
+  allowNoAuth: boolean;
+  logLevel: string;
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  logBodies: boolean;
+  mockMode: boolean;
+  providers: ProviderConfig[];
+  routes: ModelRoute[];
+  fallbackOrder: string[];
+  fallbackEnabled: boolean;
+  defaultModel: string | undefined;
+  routing: RoutingSettings;
+  bodyLimitBytes: number;
+  rateLimitRpm: number;
+  corsOrigins: string[];
+  shutdownGraceMs: number;
+  logSpillDir: string;
+  /** Probe localhost for Ollama and LM Studio when they are not configured. */
+  discoverLocal: boolean;
+}
+
+/** `${VAR}` in the config file → the environment's value, so secrets stay out of the file. */
+function interpolate(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(/\$\{([A-Z0-9_]+)\}/gi, (_, name: string) => env[name] ?? '');
+}
+
+function readConfigFile(path: string, env: NodeJS.ProcessEnv): z.infer<typeof fileSchema> {
+  let raw: unknown;
+  try {
+    const text = interpolate(readFileSync(path, 'utf8'), env);
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`GATEWAY_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`GATEWAY_CONFIG (${path}): ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const file = env.GATEWAY_CONFIG ? readConfigFile(env.GATEWAY_CONFIG, env) : fileSchema.parse({});
+  const providers = providersFromEnv(env);
+  for (const p of file.providers) {
+    const fromFile: ProviderConfig = {
+      id: p.id,
+      type: p.type,
+      baseUrl: p.base_url ?? providers.find((e) => e.id === p.id)?.baseUrl ?? '',
+      apiKey: p.api_key || undefined,
+      headers: p.headers,
+      models: p.models,
+      proxy: p.proxy,
+      options: p.options,
+    };
+    if (!fromFile.baseUrl && p.type !== 'mock') throw new ConfigError(`GATEWAY_CONFIG: provider '${p.id}' needs base_url`);
+    const existing = providers.findIndex((e) => e.id === p.id);
+    if (existing >= 0) providers[existing] = { ...providers[existing], ...fromFile, apiKey: fromFile.apiKey ?? providers[existing]?.apiKey };
+    else providers.push(fromFile);
+  }
+  const mockMode = bool('MOCK_MODE', env.MOCK_MODE, false);
+  if (mockMode || providers.length === 0) providers.push({ id: 'mock', type: 'mock', baseUrl: '', options: { delayMs: env.MOCK_DELAY_MS || undefined } });
+
+  const apiKeys = list(env.GATEWAY_API_KEYS);
+  const host = env.HOST || '127.0.0.1';
+  const allowNoAuth = bool('GATEWAY_ALLOW_NO_AUTH', env.GATEWAY_ALLOW_NO_AUTH, false);
+  const routing = routingSchema.parse({
+    ...file.routing,
+    ...(env.ROUTING_RETRIES ? { retries: int('ROUTING_RETRIES', env.ROUTING_RETRIES, 2) } : {}),
+    ...(env.ROUTING_TIMEOUT_MS ? { timeout_ms: int('ROUTING_TIMEOUT_MS', env.ROUTING_TIMEOUT_MS, 120_000, 1) } : {}),
+    ...(env.ROUTING_FIRST_TOKEN_TIMEOUT_MS
+      ? { first_token_timeout_ms: int('ROUTING_FIRST_TOKEN_TIMEOUT_MS', env.ROUTING_FIRST_TOKEN_TIMEOUT_MS, 30_000, 1) }
+      : {}),
+  });
+
+  return {
+    port: int('PORT', env.PORT, 8080),
+    host,
+    apiKeys,
+    allowNoAuth,
+    logLevel: env.LOG_LEVEL || 'info',
+    databaseUrl: env.DATABASE_URL || undefined,
+    pgliteDir: env.PGLITE_DIR || './data/pglite',
+    logBodies: bool('LOG_BODIES', env.LOG_BODIES, true),
+    mockMode,
+    providers,
+    routes: file.models,
+    fallbackOrder: list(env.LLM_PROVIDERS),
+    fallbackEnabled: bool('LLM_FALLBACK_ENABLED', env.LLM_FALLBACK_ENABLED, true),
+    defaultModel: env.DEFAULT_MODEL || undefined,
+    routing,
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 10 * 1024 * 1024, 1024),
+    rateLimitRpm: int('RATE_LIMIT_RPM', env.RATE_LIMIT_RPM, 0),
+    corsOrigins: list(env.CORS_ORIGINS),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 15_000),
+    logSpillDir: env.LOG_SPILL_DIR || './data/spill',
+    discoverLocal: bool('DISCOVER_LOCAL_PROVIDERS', env.DISCOVER_LOCAL_PROVIDERS, true),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The contract's rule: an open gateway (no keys) only binds loopback unless explicitly allowed. */
+export function assertSafeBind(config: Config): void {
+  if (config.apiKeys.length === 0 && !isLoopback(config.host) && !config.allowNoAuth) {
+    throw new ConfigError(
+      `HOST=${config.host} exposes the gateway without GATEWAY_API_KEYS; set keys or GATEWAY_ALLOW_NO_AUTH=true`,
+    );
+  }
+}

@@ -1,0 +1,22 @@
+// Everything routes need, built once in main (or a test) and handed to buildApp explicitly.
+import type { Config } from './config.js';
+import type { Metrics } from './metrics.js';
+import type { ProviderRegistry } from './providers/registry.js';
+import type { Redactor } from './request-log/entry.js';
+import type { LogStore } from './request-log/store.js';
+import type { LogWriter } from './request-log/writer.js';
+import type { HealthTracker } from './routing/health.js';
+import type { ModelResolver } from './routing/resolve.js';
+import type { Router } from './routing/router.js';
+
+export interface Deps {
+  config: Config;
+  registry: ProviderRegistry;
+  resolver: ModelResolver;
+  router: Router;
+  health: HealthTracker;
+  metrics: Metrics;
+  logStore: LogStore;
+  logWriter: LogWriter;
+  redact: Redactor;
+}

@@ -1,0 +1,191 @@
+// The Provider for type 'gemini': Google AI Studio (x-goog-api-key) or Vertex AI (OAuth bearer) when
+// options.project and options.location are set. Endpoints, auth and HTTP here; translation in gemini.wire.ts,
+// gemini-request.ts and gemini-stream.ts (wire doc §2).
+import { GatewayError, invalidRequest } from '../errors.js';
+import type { ChatRequest } from '../schemas/chat-request.js';
+import type { ChatCompletion } from '../schemas/chat-response.js';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
+import { discardBody, mapTransportError, readText, safeJsonParse, sendUpstream, type UpstreamResponse } from '../upstream/http.js';
+import { ChunkFactory } from './chunks.js';
+import { geminiEndpoints, VERTEX_DEFAULT_MODELS } from './gemini-endpoints.js';
+import { bearerToken, googleAuthTokenSource, httpImageFetcher, type AccessTokenSource, type ImageFetcher } from './gemini-io.js';
+import { geminiModelTraits } from './gemini-models.js';
+import { remoteImageUrls, toGeminiRequest } from './gemini-request.js';
+import { defaultSignatureCodec, type ThoughtSignatureCodec } from './gemini-signature.js';
+import { translateGeminiStream } from './gemini-stream.js';
+import {
+  batchEmbedResponseSchema,
+  fromGeminiError,
+  fromGeminiModels,
+  fromGeminiResponse,
+  generateContentResponseSchema,
+  modelsListSchema,
+  toOpenAIEmbeddings,
+  vertexPredictEmbedResponseSchema,
+} from './gemini.wire.js';
+import type { CallOptions, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps } from './provider.js';
+
+/** Test seams: no real Google credentials, no real image hosts. */
+export interface GeminiProviderOverrides {
+  tokenSource?: AccessTokenSource;
+  fetchImage?: ImageFetcher;
+  codec?: ThoughtSignatureCodec;
+}
+
+const PROBE_TIMEOUT_MS = 10_000;
+
+export function createGeminiProvider(config: ProviderConfig, deps: ProviderDeps, overrides: GeminiProviderOverrides = {}): Provider {
+  const id = config.id;
+  const endpoints = geminiEndpoints(config);
+  const codec = overrides.codec ?? defaultSignatureCodec;
+  const tokenSource = overrides.tokenSource ?? googleAuthTokenSource();
+  const fetchImage = overrides.fetchImage ?? httpImageFetcher(deps.dispatcher, id);
+  const includeThoughts = config.options?.includeThoughts === 'true';
+  // 'pass' lets Gemini fetch image URLs itself: the gateway then never requests client-chosen URLs.
+  const passImageUrls = config.options?.imageUrls === 'pass';
+
+  async function headers(): Promise<Record<string, string>> {
+    const auth: Record<string, string> = {};
+    // An API key wins everywhere (Vertex express mode takes it too); otherwise Vertex needs an OAuth token.
+    if (config.apiKey) auth['x-goog-api-key'] = config.apiKey;
+    else if (endpoints.vertex) auth.authorization = `Bearer ${await bearerToken(tokenSource, id)}`;
+    return { ...config.headers, ...auth, 'content-type': 'application/json' };
+  }
+
+  async function call(url: string, method: 'GET' | 'POST', body: unknown, signal: AbortSignal, timeouts: [number, number]) {
+    let res: UpstreamResponse;
+    try {
+      res = await sendUpstream({
+        url,
+        method,
+        headers: await headers(),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+        dispatcher: deps.dispatcher,
+        headersTimeoutMs: timeouts[0],
+        bodyTimeoutMs: timeouts[1],
+        provider: id,
+      });
+    } catch (err) {
+      throw signal.aborted ? (signal.reason ?? err) : err;
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    const text = await readText(res, id).catch(() => '');
+    throw fromGeminiError(id, res.status, safeJsonParse(text) ?? text, res.headers);
+  }
+
+  async function readJson(res: UpstreamResponse, signal: AbortSignal): Promise<unknown> {
+    try {
+      return safeJsonParse(await readText(res, id));
+    } catch (err) {
+      throw signal.aborted ? (signal.reason ?? err) : err;
+    }
+  }
+
+  const badResponse = (what: string) =>
+    new GatewayError({ status: 502, message: `${id}: unexpected response (${what})`, code: 'bad_upstream_response', provider: id, retryable: true });
+
+  async function buildBody(request: ChatRequest, model: string, signal: AbortSignal) {
+    const urls = passImageUrls ? [] : remoteImageUrls(request);
+    const fetched = await Promise.all(urls.map(async (url) => [url, await fetchImage(url, signal)] as const));
+    return toGeminiRequest(request, { model, images: new Map(fetched), codec, includeThoughts, passImageUrls });
+  }
+
+  async function* streamEvents(res: UpstreamResponse, model: string, options: CallOptions): AsyncGenerator<ChatStreamEvent> {
+    let consumed = false;
+    try {
+      yield* translateGeminiStream(res.body, new ChunkFactory(model), id, codec);
+      consumed = true;
+    } catch (err) {
+      if (options.signal.aborted) throw options.signal.reason ?? err;
+      throw err instanceof GatewayError ? err : mapTransportError(err, { provider: id, bodyTimeoutMs: options.idleTimeoutMs });
+    } finally {
+      // A consumer that stops early, an error or an abort: free the connection.
+      if (!consumed) res.body.destroy();
+    }
+  }
+
+  return {
+    id,
+    type: 'gemini',
+
+    capabilities(model) {
+      const traits = geminiModelTraits(model);
+      return { tools: true, vision: true, jsonSchema: true, reasoning: traits.reasoning, embeddings: true, files: true };
+    },
+
+    async listModels(signal) {
+      if (endpoints.vertex) {
+        // Vertex has no Gemini models.list (wire doc §2.6): serve the configured list.
+        const models = config.models?.length ? config.models : VERTEX_DEFAULT_MODELS;
+        return models.map((model) => ({ id: model, ownedBy: 'google' }));
+      }
+      const models: ModelInfo[] = [];
+      let pageToken: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const res = await call(endpoints.listUrl(1000, pageToken), 'GET', undefined, signal, [PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS]);
+        const parsed = modelsListSchema.safeParse(await readJson(res, signal));
+        if (!parsed.success) throw badResponse('models list');
+        models.push(...fromGeminiModels(parsed.data));
+        pageToken = parsed.data.nextPageToken ?? undefined;
+        if (!pageToken) break;
+      }
+      return models;
+    },
+
+    async probe(signal) {
+      const timeouts: [number, number] = [PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS];
+      if (!endpoints.vertex) {
+        discardBody(await call(endpoints.listUrl(1), 'GET', undefined, signal, timeouts));
+        return;
+      }
+      const model = config.models?.[0] ?? VERTEX_DEFAULT_MODELS[0]!;
+      const body = { contents: [{ role: 'user', parts: [{ text: 'ping' }] }] };
+      discardBody(await call(endpoints.modelUrl(model, 'countTokens'), 'POST', body, signal, timeouts));
+    },
+
+    async chat(request, model, options): Promise<ChatCompletion> {
+      const body = await buildBody(request, model, options.signal);
+      const timeouts: [number, number] = [options.firstByteTimeoutMs, options.idleTimeoutMs];
+      const res = await call(endpoints.modelUrl(model, 'generateContent'), 'POST', body, options.signal, timeouts);
+      const parsed = generateContentResponseSchema.safeParse(await readJson(res, options.signal));
+      if (!parsed.success) throw badResponse('generateContent body');
+      return fromGeminiResponse(parsed.data, model, codec);
+    },
+
+    async chatStream(request, model, options) {
+      const body = await buildBody(request, model, options.signal);
+      const url = `${endpoints.modelUrl(model, 'streamGenerateContent')}?alt=sse`;
+      const res = await call(url, 'POST', body, options.signal, [options.firstByteTimeoutMs, options.idleTimeoutMs]);
+      return streamEvents(res, model, options);
+    },
+
+    async embeddings(request: EmbeddingsRequest, model: string, options: CallOptions): Promise<EmbeddingsResponse> {
+      const inputs = typeof request.input === 'string' ? [request.input] : request.input;
+      if (!inputs.every((input): input is string => typeof input === 'string')) {
+        throw invalidRequest('Gemini embeddings take text input, not token ids', 'input');
+      }
+      const timeouts: [number, number] = [options.firstByteTimeoutMs, options.idleTimeoutMs];
+      const dimensions = request.dimensions ?? undefined;
+      const encoding = request.encoding_format === 'base64' ? 'base64' : 'float';
+      if (endpoints.vertex) {
+        const body = { instances: inputs.map((content) => ({ content })), ...(dimensions ? { parameters: { outputDimensionality: dimensions } } : {}) };
+        const res = await call(endpoints.modelUrl(model, 'predict'), 'POST', body, options.signal, timeouts);
+        const parsed = vertexPredictEmbedResponseSchema.safeParse(await readJson(res, options.signal));
+        if (!parsed.success) throw badResponse('predict body');
+        const tokens = parsed.data.predictions.reduce((sum, p) => sum + (p.embeddings.statistics?.token_count ?? 0), 0);
+        return toOpenAIEmbeddings(parsed.data.predictions.map((p) => p.embeddings.values), model, encoding, tokens);
+      }
+      const requests = inputs.map((text) => ({
+        model: endpoints.modelResource(model),
+        content: { parts: [{ text }] },
+        ...(dimensions ? { outputDimensionality: dimensions } : {}),
+      }));
+      const res = await call(endpoints.modelUrl(model, 'batchEmbedContents'), 'POST', { requests }, options.signal, timeouts);
+      const parsed = batchEmbedResponseSchema.safeParse(await readJson(res, options.signal));
+      if (!parsed.success) throw badResponse('batchEmbedContents body');
+      // batchEmbedContents reports no token counts.
+      return toOpenAIEmbeddings(parsed.data.embeddings.map((e) => e.values), model, encoding, 0);
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// The one adapter for every OpenAI-wire upstream (OpenAI, DeepSeek, Mistral, Ollama /v1, LM Studio, vLLM…);
+// vendors differ only through a preset's hooks. Streams are forwarded chunk by chunk without re-serialising.
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import type { ChatRequest } from '../schemas/chat-request.js';
+import { chatCompletionChunkSchema, chatCompletionSchema, type ChatCompletion, type ChatCompletionChunk } from '../schemas/chat-response.js';
+import { embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schemas/embeddings.js';
+import { decodeSse } from '../upstream/sse.js';
+import { discardBody, mapTransportError, readText, safeJsonParse, sendUpstream, type UpstreamResponse } from '../upstream/http.js';
+import { openAIWireError, streamedErrorOf } from './openai-wire.js';
+import type { CallOptions, Capabilities, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps } from './provider.js';
+
+export interface OpenAIWirePreset {
+  /** Path appended to the base URL for chat (Ollama's base is the server root). */
+  chatPath?: string;
+  modelsPath?: string;
+  embeddingsPath?: string;
+  /** Ask for usage in streams; off for vendors that reject stream_options (Mistral sends usage anyway). */
+  streamUsageOption?: boolean;
+  capabilities(model: string): Capabilities;
+  /**
+   * Vendor quirks on the outbound body (renames, fields the vendor rejects, remote images to inline).
+   * May be async (it may fetch); throw a GatewayError to reject the request.
+   */
+  toUpstreamBody?(body: ChatRequest, call: OpenAIWireCall): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * Rewrites a decoded upstream chunk or completion that is not OpenAI-shaped yet (Mistral content arrays,
+   * tool calls without index), BEFORE validation. Return the same value when nothing changes.
+   */
+  rewriteChunkJson?(json: unknown): unknown;
+  rewriteCompletionJson?(json: unknown): unknown;
+  /**
+   * Vendor quirks on a validated completion or chunk (reasoning field names, usage fields, in-band errors).
+   * Return the same object when nothing changes: the adapter then forwards the upstream's bytes as they came.
+   */
+  normaliseCompletion?(completion: ChatCompletion): ChatCompletion;
+  normaliseChunk?(chunk: ChatCompletionChunk): ChatCompletionChunk;
+  listModels?(ctx: OpenAIWireContext, signal: AbortSignal): Promise<ModelInfo[]>;
+  probe?(ctx: OpenAIWireContext, signal: AbortSignal): Promise<void>;
+}
+
+export interface OpenAIWireContext {
+  config: ProviderConfig;
+  deps: ProviderDeps;
+  get(path: string, signal: AbortSignal): Promise<unknown>;
+}
+
+/** What a body hook may use: the provider context and the call's abort signal. */
+export interface OpenAIWireCall {
+  ctx: OpenAIWireContext;
+  signal: AbortSignal;
+}
+
+const modelListSchema = z.looseObject({
+  data: z.array(z.looseObject({ id: z.string(), created: z.number().nullish(), owned_by: z.string().nullish() })),
+});
+
+export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderDeps, preset: OpenAIWirePreset): Provider {
+  const base = config.baseUrl.replace(/\/+$/, '');
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...config.headers };
+  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+
+  async function post(path: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
+    const res = await sendUpstream({
+      provider: config.id,
+      url: base + path,
+      headers,
+      body: JSON.stringify(body),
+      signal: options.signal,
+      dispatcher: deps.dispatcher,
+      headersTimeoutMs: options.firstByteTimeoutMs,
+      bodyTimeoutMs: options.idleTimeoutMs,
+    });
+    if (res.status >= 200 && res.status < 300) return res;
+    throw openAIWireError(config.id, res, await readText(res, config.id).catch(() => ''));
+  }
+
+  const ctx: OpenAIWireContext = {
+    config,
+    deps,
+    async get(path, signal) {
+      const res = await sendUpstream({ provider: config.id, method: 'GET', url: base + path, headers, signal, dispatcher: deps.dispatcher, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 });
+      const text = await readText(res, config.id);
+      if (res.status < 200 || res.status >= 300) throw openAIWireError(config.id, res, text);
+      return safeJsonParse(text);
+    },
+  };
+
+  async function upstreamBody(request: ChatRequest, model: string, stream: boolean, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const body: ChatRequest = { ...request, model, stream };
+    if (stream && preset.streamUsageOption !== false) {
+      body.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
+    } else {
+      delete body.stream_options;
+    }
+    return preset.toUpstreamBody ? preset.toUpstreamBody(body, { ctx, signal }) : body;
+  }
+
+  function badResponse(detail: string): GatewayError {
+    return new GatewayError({ status: 502, message: `${config.id}: malformed response (${detail})`, code: 'bad_upstream_response', provider: config.id });
+  }
+
+  return {
+    id: config.id,
+    type: config.type,
+    capabilities: (model) => preset.capabilities(model),
+
+    async listModels(signal) {
+      if (preset.listModels) return preset.listModels(ctx, signal);
+      const parsed = modelListSchema.safeParse(await ctx.get(preset.modelsPath ?? '/models', signal));
+      if (!parsed.success) throw badResponse('model list');
+      return parsed.data.data.map((m) => ({ id: m.id, created: m.created ?? undefined, ownedBy: m.owned_by ?? undefined }));
+    },
+
+    async probe(signal) {
+      if (preset.probe) return preset.probe(ctx, signal);
+      await ctx.get(preset.modelsPath ?? '/models', signal);
+    },
+
+    async chat(request, model, options) {
+      const res = await post(preset.chatPath ?? '/chat/completions', await upstreamBody(request, model, false, options.signal), options);
+      const json = safeJsonParse(await readText(res, config.id));
+      const parsed = chatCompletionSchema.safeParse(preset.rewriteCompletionJson ? preset.rewriteCompletionJson(json) : json);
+      if (!parsed.success) throw badResponse('chat.completion expected');
+      return preset.normaliseCompletion ? preset.normaliseCompletion(parsed.data) : parsed.data;
+    },
+
+    async chatStream(request, model, options) {
+      const res = await post(preset.chatPath ?? '/chat/completions', await upstreamBody(request, model, true, options.signal), options);
+      const contentType = String(res.headers['content-type'] ?? '');
+      if (!contentType.includes('text/event-stream')) {
+        discardBody(res);
+        throw badResponse(`expected text/event-stream, got '${contentType || 'none'}'`);
+      }
+      return translateStream(res, config.id, preset, badResponse);
+    },
+
+    async embeddings(request: EmbeddingsRequest, model: string, options: CallOptions): Promise<EmbeddingsResponse> {
+      const res = await post(preset.embeddingsPath ?? '/embeddings', { ...request, model }, options);
+      const parsed = embeddingsResponseSchema.safeParse(safeJsonParse(await readText(res, config.id)));
+      if (!parsed.success) throw badResponse('embeddings list expected');
+      return parsed.data;
+    },
+  };
+}
+
+async function* translateStream(
+  res: UpstreamResponse,
+  provider: string,
+  preset: OpenAIWirePreset,
+  badResponse: (detail: string) => GatewayError,
+): AsyncGenerator<ChatStreamEvent> {
+  let finished = false;
+  let done = false;
+  try {
+    for await (const event of decodeSse(res.body)) {
+      if (event.data === '[DONE]') {
+        done = true;
+        break;
+      }
+      const json = safeJsonParse(event.data);
+      const streamedError = streamedErrorOf(json);
+      if (streamedError) {
+        throw new GatewayError({ status: 502, message: `${provider}: ${streamedError.message}`, code: streamedError.code ?? 'upstream_stream_error', provider });
+      }
+      const rewritten = preset.rewriteChunkJson ? preset.rewriteChunkJson(json) : json;
+      const parsed = chatCompletionChunkSchema.safeParse(rewritten);
+      if (!parsed.success) throw badResponse('chat.completion.chunk expected');
+      const chunk = preset.normaliseChunk ? preset.normaliseChunk(parsed.data) : parsed.data;
+      const hasFinish = chunk.choices.some((c) => c.finish_reason);
+      if (hasFinish) finished = true;
+      if (hasFinish && chunk.usage) {
+        // Mistral and DeepSeek put usage on the finish chunk; the Provider contract wants it in its own chunk.
+        yield { chunk: { ...chunk, usage: undefined } };
+        yield { chunk: { ...chunk, choices: [], usage: chunk.usage } };
+      } else if (rewritten === json && chunk === parsed.data) {
+        // Hot path: nothing changed, so the route may forward the upstream's own bytes.
+        yield { chunk, raw: event.data };
+      } else {
+        yield { chunk };
+      }
+    }
+  } catch (err) {
+    throw err instanceof GatewayError ? err : mapTransportError(err, { provider });
+  } finally {
+    // Early exit (client gone, error, fallback) must still free the connection.
+    if (!done) res.body.destroy();
+  }
+  discardBody(res);
+  // Tolerate a missing [DONE] only when the answer visibly ended; otherwise the stream was cut.
+  if (!done && !finished) {
+    throw new GatewayError({ status: 502, message: `${provider}: stream ended before completion`, code: 'upstream_stream_truncated', provider });
+  }
+}

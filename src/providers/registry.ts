@@ -1,0 +1,113 @@
+// Builds providers from config and keeps each one's model list, cached so /v1/models and bare names stay cheap.
+import type { Logger } from 'pino';
+import { createMockProvider } from './mock.js';
+import { providerFactories } from './factories.js';
+import type { ModelInfo, Provider, ProviderConfig, ProviderDeps } from './provider.js';
+
+const MODELS_TTL_MS = 5 * 60_000;
+const LIST_TIMEOUT_MS = 5_000;
+
+interface ModelCacheEntry {
+  models: ModelInfo[];
+  fetchedAt: number;
+  error?: string;
+  pending?: Promise<ModelInfo[]>;
+}
+
+export class ProviderRegistry {
+  private readonly providers = new Map<string, Provider>();
+  private readonly configs = new Map<string, ProviderConfig>();
+  private readonly modelCache = new Map<string, ModelCacheEntry>();
+
+  constructor(
+    private readonly deps: ProviderDeps,
+    private readonly log?: Logger,
+  ) {}
+
+  static fromConfigs(configs: ProviderConfig[], deps: ProviderDeps, log?: Logger): ProviderRegistry {
+    const registry = new ProviderRegistry(deps, log);
+    for (const config of configs) registry.add(config);
+    return registry;
+  }
+
+  add(config: ProviderConfig, provider?: Provider): Provider {
+    const built = provider ?? (config.type === 'mock' ? createMockProvider(config) : providerFactories[config.type](config, this.deps));
+    this.providers.set(config.id, built);
+    this.configs.set(config.id, config);
+    this.modelCache.delete(config.id);
+    return built;
+  }
+
+  remove(id: string): void {
+    this.providers.delete(id);
+    this.configs.delete(id);
+    this.modelCache.delete(id);
+  }
+
+  get(id: string): Provider | undefined {
+    return this.providers.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.providers.has(id);
+  }
+
+  all(): Provider[] {
+    return [...this.providers.values()];
+  }
+
+  config(id: string): ProviderConfig | undefined {
+    return this.configs.get(id);
+  }
+
+  /** The model a provider answers with when a fallback names the provider but no model. */
+  defaultModel(id: string): string | undefined {
+    return this.configs.get(id)?.models?.[0] ?? this.modelCache.get(id)?.models[0]?.id;
+  }
+
+  cachedModels(id: string): ModelCacheEntry | undefined {
+    return this.modelCache.get(id);
+  }
+
+  /** A provider's models, from cache when fresh; a failed listing falls back to configured models. */
+  async models(id: string): Promise<ModelInfo[]> {
+    const provider = this.providers.get(id);
+    if (!provider) return [];
+    const cached = this.modelCache.get(id);
+    if (cached && Date.now() - cached.fetchedAt < MODELS_TTL_MS) return cached.models;
+    if (cached?.pending) return cached.pending;
+    const pending = this.fetchModels(provider);
+    this.modelCache.set(id, { models: cached?.models ?? [], fetchedAt: cached?.fetchedAt ?? 0, pending });
+    return pending;
+  }
+
+  async allModels(): Promise<Array<{ provider: string; model: ModelInfo }>> {
+    const lists = await Promise.all(
+      this.all().map(async (p) => (await this.models(p.id)).map((model) => ({ provider: p.id, model }))),
+    );
+    return lists.flat();
+  }
+
+  private async fetchModels(provider: Provider): Promise<ModelInfo[]> {
+    const configured = (this.configs.get(provider.id)?.models ?? []).map((id) => ({ id }));
+    let models: ModelInfo[];
+    let error: string | undefined;
+    try {
+      const listed = await provider.listModels(AbortSignal.timeout(LIST_TIMEOUT_MS));
+      const seen = new Set(listed.map((m) => m.id));
+      models = [...listed, ...configured.filter((m) => !seen.has(m.id))];
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+      this.log?.warn({ provider: provider.id, err: error }, 'model listing failed; using configured models');
+      models = configured;
+    }
+    // A failed listing is retried sooner than a good one is refreshed.
+    const fetchedAt = error ? Date.now() - MODELS_TTL_MS + 30_000 : Date.now();
+    this.modelCache.set(provider.id, { models, fetchedAt, error });
+    return models;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((p) => p.close?.()));
+  }
+}

@@ -1,0 +1,101 @@
+// Turns one finished exchange into a log entry (request row + attempt rows), with secrets redacted.
+import type { AttemptRecord } from '../routing/router.js';
+import { contentText, type ChatRequest } from '../schemas/chat-request.js';
+import type { Usage } from '../schemas/chat-response.js';
+import type { LogEntry } from './store.js';
+
+export interface ExchangeRecord {
+  requestId: string;
+  startedAt: Date;
+  endpoint: string;
+  keyId?: string;
+  sessionId?: string;
+  request?: ChatRequest;
+  requestedModel?: string;
+  stream: boolean;
+  provider?: string;
+  model?: string;
+  status: number;
+  finishReason?: string | null;
+  content?: string | null;
+  toolCalls?: unknown;
+  usage?: Usage | null;
+  latencyMs: number;
+  ttftMs?: number;
+  overheadMs?: number;
+  attempts: AttemptRecord[];
+  partial?: boolean;
+  error?: string;
+  errorCode?: string | null;
+}
+
+/** Replaces every known secret (provider keys, gateway keys) wherever it appears in a string. */
+export type Redactor = (text: string) => string;
+
+export function makeRedactor(secrets: Array<string | undefined>): Redactor {
+  const list = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  if (list.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const secret of list) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+    return out;
+  };
+}
+
+function lastUserQuestion(request: ChatRequest | undefined): string | null {
+  if (!request) return null;
+  for (let i = request.messages.length - 1; i >= 0; i--) {
+    const m = request.messages[i];
+    if (m?.role === 'user') return contentText(m.content);
+  }
+  return null;
+}
+
+export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: Redactor): LogEntry {
+  const usage = record.usage ?? undefined;
+  const requestBody = logBodies && record.request ? JSON.parse(redact(JSON.stringify(record.request))) : null;
+  return {
+    request: {
+      id: record.requestId,
+      createdAt: record.startedAt,
+      keyId: record.keyId ?? null,
+      endpoint: record.endpoint,
+      requestedModel: record.requestedModel ?? record.request?.model ?? null,
+      stream: record.stream,
+      sessionId: record.sessionId ?? null,
+      userId: record.request?.user ?? null,
+      question: logBodies ? lastUserQuestion(record.request) : null,
+      requestBody,
+      provider: record.provider ?? null,
+      model: record.model ?? null,
+      status: record.status,
+      finishReason: record.finishReason ?? null,
+      content: logBodies ? (record.content ?? null) : null,
+      toolCalls: logBodies ? (record.toolCalls ?? null) : null,
+      promptTokens: usage?.prompt_tokens ?? null,
+      completionTokens: usage?.completion_tokens ?? null,
+      totalTokens: usage?.total_tokens ?? null,
+      cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? null,
+      reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? null,
+      latencyMs: Math.round(record.latencyMs),
+      ttftMs: record.ttftMs === undefined ? null : Math.round(record.ttftMs),
+      overheadMs: record.overheadMs === undefined ? null : Math.round(record.overheadMs),
+      attempts: record.attempts.length,
+      partial: record.partial ?? false,
+      error: record.error ? redact(record.error) : null,
+      errorCode: record.errorCode ?? null,
+    },
+    attempts: record.attempts.map((a, i) => ({
+      id: `${record.requestId}#${i + 1}`,
+      requestId: record.requestId,
+      attempt: i + 1,
+      startedAt: a.startedAt,
+      provider: a.provider,
+      model: a.model,
+      status: a.status,
+      latencyMs: Math.round(a.latencyMs),
+      error: a.error ? redact(a.error) : null,
+      errorCode: a.errorCode ?? null,
+    })),
+  };
+}

@@ -1,0 +1,60 @@
+// The log store's tables: one row per request with its result, one row per upstream attempt.
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const requestLogs = pgTable(
+  'request_logs',
+  {
+    id: text('id').primaryKey(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    keyId: text('key_id'),
+    endpoint: text('endpoint').notNull(),
+    requestedModel: text('requested_model'),
+    stream: boolean('stream').notNull().default(false),
+    sessionId: text('session_id'),
+    userId: text('user_id'),
+    question: text('question'),
+    requestBody: jsonb('request_body'),
+    provider: text('provider'),
+    model: text('model'),
+    status: integer('status').notNull(),
+    finishReason: text('finish_reason'),
+    content: text('content'),
+    toolCalls: jsonb('tool_calls'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    totalTokens: integer('total_tokens'),
+    cachedTokens: integer('cached_tokens'),
+    reasoningTokens: integer('reasoning_tokens'),
+    latencyMs: integer('latency_ms').notNull(),
+    ttftMs: integer('ttft_ms'),
+    overheadMs: integer('overhead_ms'),
+    attempts: integer('attempts').notNull().default(0),
+    /** A stream that failed after its first byte reached the client. */
+    partial: boolean('partial').notNull().default(false),
+    error: text('error'),
+    errorCode: text('error_code'),
+  },
+  (t) => [index('request_logs_created_at_idx').on(t.createdAt), index('request_logs_session_idx').on(t.sessionId, t.createdAt)],
+);
+
+export const upstreamAttempts = pgTable(
+  'upstream_attempts',
+  {
+    /** `<request id>#<attempt number>`: replaying a spilled batch cannot duplicate rows. */
+    id: text('id').primaryKey(),
+    requestId: text('request_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    status: integer('status'),
+    latencyMs: bigint('latency_ms', { mode: 'number' }).notNull(),
+    error: text('error'),
+    errorCode: text('error_code'),
+  },
+  (t) => [index('upstream_attempts_request_idx').on(t.requestId)],
+);
+
+export type NewRequestLog = typeof requestLogs.$inferInsert;
+export type RequestLogRow = typeof requestLogs.$inferSelect;
+export type NewUpstreamAttempt = typeof upstreamAttempts.$inferInsert;

@@ -1,0 +1,193 @@
+// One chat exchange from the HTTP edge's point of view: route it, time it, stream or return it, log it.
+// Shared by /v1/chat/completions and the simple API; output formats plug in as a StreamSink.
+import type { ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import type { Deps } from '../deps.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { ChatStreamEvent } from '../providers/provider.js';
+import { toLogEntry, type ExchangeRecord } from '../request-log/entry.js';
+import type { AttemptRecord } from '../routing/router.js';
+import type { ChatRequest } from '../schemas/chat-request.js';
+import type { ChatCompletion } from '../schemas/chat-response.js';
+import { StreamAssembler } from './stream-assembler.js';
+
+export interface StreamSink {
+  /** Sends status 200 and headers; called once the first event is ready. */
+  open(headers: Record<string, string>): void;
+  /** Writes one event; resolves when the socket can take more (backpressure). */
+  event(event: ChatStreamEvent): Promise<void> | undefined;
+  error(err: GatewayError): void;
+  end(): void;
+}
+
+export interface ExchangeInfo {
+  endpoint: string;
+  sessionId?: string;
+}
+
+export interface JsonResult {
+  completion: ChatCompletion;
+  headers: Record<string, string>;
+}
+
+function attemptSum(attempts: AttemptRecord[]): number {
+  return attempts.reduce((sum, a) => sum + a.latencyMs, 0);
+}
+
+export class ChatExchange {
+  private readonly attempts: AttemptRecord[] = [];
+  private readonly started = performance.now();
+  private readonly startedAt = new Date();
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly req: FastifyRequest,
+    res: ServerResponse,
+    private readonly request: ChatRequest,
+    private readonly info: ExchangeInfo,
+  ) {
+    // The client going away (response closed before it finished) cancels everything upstream.
+    res.once('close', () => {
+      if (!res.writableFinished) this.abort.abort();
+    });
+  }
+
+  private elapsed(): number {
+    return performance.now() - this.started;
+  }
+
+  private gatewayHeaders(provider: string, model: string, overheadMs: number): Record<string, string> {
+    return {
+      'x-request-id': this.req.id,
+      'x-gateway-provider': provider,
+      'x-gateway-model': `${provider}/${model}`,
+      'x-gateway-attempts': String(this.attempts.length),
+      'x-gateway-overhead-ms': overheadMs.toFixed(2),
+    };
+  }
+
+  async json(): Promise<JsonResult> {
+    const plan = await this.deps.resolver.resolve(this.request.model, this.fallbackOverride());
+    try {
+      const { completion, target } = await this.deps.router.chat(this.request, plan, { signal: this.abort.signal, attempts: this.attempts });
+      const latencyMs = this.elapsed();
+      const overheadMs = Math.max(0, latencyMs - attemptSum(this.attempts));
+      const choice = completion.choices[0];
+      this.finish({
+        provider: target.provider,
+        model: target.model,
+        status: 200,
+        finishReason: choice?.finish_reason,
+        content: choice?.message.content,
+        toolCalls: choice?.message.tool_calls ?? undefined,
+        usage: completion.usage,
+        latencyMs,
+        overheadMs,
+      });
+      return { completion, headers: this.gatewayHeaders(target.provider, target.model, overheadMs) };
+    } catch (err) {
+      throw this.failed(err);
+    }
+  }
+
+  async stream(sink: StreamSink, includeUsage: boolean): Promise<void> {
+    const plan = await this.deps.resolver.resolve(this.request.model, this.fallbackOverride());
+    let handle;
+    try {
+      handle = await this.deps.router.stream(this.request, plan, { signal: this.abort.signal, attempts: this.attempts });
+    } catch (err) {
+      throw this.failed(err);
+    }
+    const { target } = handle;
+    const assembler = new StreamAssembler();
+    const ttftMs = this.elapsed();
+    const overheadMs = Math.max(0, ttftMs - attemptSum(this.attempts));
+    this.deps.metrics.ttft.observe({ provider: target.provider, model: target.model }, ttftMs / 1000);
+    sink.open(this.gatewayHeaders(target.provider, target.model, overheadMs));
+    let failure: GatewayError | undefined;
+    try {
+      let next: IteratorResult<ChatStreamEvent> = { done: false, value: handle.first };
+      while (!next.done) {
+        const event = next.value;
+        assembler.add(event.chunk);
+        // The usage-only chunk goes to the client only when it asked for it; we always ask upstream, to log usage.
+        if (includeUsage || event.chunk.choices.length > 0) {
+          const drained = sink.event(event);
+          if (drained) await drained;
+        }
+        if (this.abort.signal.aborted) throw new GatewayError({ status: 499, message: 'client closed the request', code: 'client_closed' });
+        next = await handle.rest.next();
+      }
+    } catch (err) {
+      failure = this.abort.signal.aborted ? new GatewayError({ status: 499, message: 'client closed the request', code: 'client_closed' }) : toGatewayError(err, target.provider);
+    }
+    handle.finish(failure);
+    if (failure) {
+      if (failure.code !== 'client_closed') {
+        this.deps.metrics.streamErrors.inc({ provider: target.provider, model: target.model });
+        sink.error(failure);
+      }
+    }
+    sink.end();
+    this.finish({
+      provider: target.provider,
+      model: target.model,
+      status: failure ? failure.status : 200,
+      finishReason: assembler.finishReason,
+      content: assembler.content,
+      toolCalls: assembler.tools(),
+      usage: assembler.usage,
+      latencyMs: this.elapsed(),
+      ttftMs,
+      overheadMs,
+      partial: failure !== undefined,
+      error: failure?.message,
+      errorCode: failure?.code,
+    });
+  }
+
+  /** Per-request fallback order from the `x-gateway-fallback` header: comma-separated providers or provider/models. */
+  private fallbackOverride(): string[] | undefined {
+    const header = this.req.headers['x-gateway-fallback'];
+    if (typeof header !== 'string' || header.trim() === '') return undefined;
+    return header.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  private failed(err: unknown): GatewayError {
+    const error = toGatewayError(err);
+    const last = this.attempts.at(-1);
+    this.finish({
+      provider: last?.provider,
+      model: last?.model,
+      status: error.status,
+      latencyMs: this.elapsed(),
+      error: error.message,
+      errorCode: error.code,
+    });
+    return error;
+  }
+
+  private finish(result: Omit<ExchangeRecord, 'requestId' | 'startedAt' | 'endpoint' | 'stream' | 'attempts' | 'request'>): void {
+    const { deps } = this;
+    const record: ExchangeRecord = {
+      ...result,
+      requestId: this.req.id,
+      startedAt: this.startedAt,
+      endpoint: this.info.endpoint,
+      keyId: this.req.gatewayKeyId,
+      sessionId: this.info.sessionId,
+      request: this.request,
+      stream: this.request.stream === true,
+      attempts: this.attempts,
+    };
+    const labels = { route: this.info.endpoint, provider: record.provider ?? 'none', model: record.model ?? 'none', status: String(record.status) };
+    deps.metrics.requests.inc(labels);
+    if (record.overheadMs !== undefined) deps.metrics.overhead.observe({ route: this.info.endpoint }, record.overheadMs / 1000);
+    if (record.usage && record.provider && record.model) {
+      deps.metrics.tokens.inc({ provider: record.provider, model: record.model, kind: 'prompt' }, record.usage.prompt_tokens);
+      deps.metrics.tokens.inc({ provider: record.provider, model: record.model, kind: 'completion' }, record.usage.completion_tokens);
+    }
+    deps.logWriter.enqueue(toLogEntry(record, deps.config.logBodies, deps.redact));
+  }
+}

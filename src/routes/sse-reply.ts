@@ -1,0 +1,57 @@
+// Writes an SSE response straight to the socket: OpenAI chunk framing, backpressure, error event, [DONE].
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { GatewayError } from '../errors.js';
+import type { ChatStreamEvent } from '../providers/provider.js';
+import { SSE_DONE, sseData } from '../upstream/sse.js';
+import type { StreamSink } from './exchange.js';
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  // Stops nginx-style proxies from buffering the stream.
+  'x-accel-buffering': 'no',
+};
+
+export class SseWriter {
+  constructor(private readonly res: ServerResponse) {}
+
+  open(headers: Record<string, string>): void {
+    this.res.writeHead(200, { ...SSE_HEADERS, ...headers });
+  }
+
+  /** Returns a promise only when the socket is full, so the common path costs no microtask. */
+  write(text: string): Promise<void> | undefined {
+    if (this.res.destroyed) return undefined;
+    if (this.res.write(text)) return undefined;
+    return once(this.res, 'drain').then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  error(err: GatewayError): void {
+    if (!this.res.destroyed) this.res.write(sseData(JSON.stringify(err.toBody())));
+  }
+
+  end(trailer?: string): void {
+    if (!this.res.destroyed) this.res.end(trailer);
+  }
+}
+
+/** OpenAI's format: each chunk as `data: {json}`, the upstream's own bytes when it spoke OpenAI already. */
+export function openAISink(res: ServerResponse): StreamSink {
+  const writer = new SseWriter(res);
+  let failed = false;
+  return {
+    open: (headers) => writer.open(headers),
+    event: (event: ChatStreamEvent) => writer.write(sseData(event.raw ?? JSON.stringify(event.chunk))),
+    error: (err) => {
+      failed = true;
+      writer.error(err);
+    },
+    // After an error the stream ends without [DONE], so no client mistakes it for a complete answer.
+    end: () => writer.end(failed ? undefined : SSE_DONE),
+  };
+}
