@@ -23,6 +23,7 @@ export interface ServiceOptions {
   writer?: WriterOptions;
   /** Skip Node's default process metrics (tests build many apps in one process). */
   defaultMetrics?: boolean;
+  pgliteTemplate?: Blob;
 }
 
 export async function createServices(config: Config, log: Logger, options: ServiceOptions = {}): Promise<Services> {
@@ -36,7 +37,7 @@ export async function createServices(config: Config, log: Logger, options: Servi
   });
   const router = new Router(registry, health, metrics);
   const resolver = new ModelResolver(config, registry);
-  const database = await openLogDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  const database = await openLogDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate: options.pgliteTemplate });
   const logStore = new LogStore(database);
   const logWriter = new LogWriter(logStore, log, { spillDir: config.logSpillDir, ...options.writer });
   const redact = makeRedactor([...config.apiKeys, ...config.providers.map((p) => p.apiKey)]);

@@ -13,6 +13,8 @@ export interface LogDatabase {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: the data dir as a tarball (to seed other instances). */
+  dump?(): Promise<Blob | File>;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -21,11 +23,13 @@ export interface OpenOptions {
   databaseUrl?: string;
   /** Folder for PGlite; `memory://` keeps it in memory (tests). */
   pgliteDir: string;
+  /** A dumped, already migrated PGlite data dir to start from: skips initdb (~5 s), used by the test suite. */
+  pgliteTemplate?: Blob;
 }
 
 export async function openLogDatabase(options: OpenOptions): Promise<LogDatabase> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openPglite(options.pgliteDir);
+  return openPglite(options.pgliteDir, options.pgliteTemplate);
 }
 
 async function openPostgres(url: string): Promise<LogDatabase> {
@@ -48,13 +52,13 @@ async function openPostgres(url: string): Promise<LogDatabase> {
   };
 }
 
-async function openPglite(dir: string): Promise<LogDatabase> {
+async function openPglite(dir: string, template?: Blob): Promise<LogDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const inMemory = dir === 'memory://' || dir === '';
   if (!inMemory) mkdirSync(dir, { recursive: true });
-  const client = inMemory ? new PGlite() : new PGlite(dir);
+  const client = inMemory ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dir);
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return {
@@ -64,5 +68,6 @@ async function openPglite(dir: string): Promise<LogDatabase> {
       await client.query('select 1');
     },
     close: () => client.close(),
+    dump: () => client.dumpDataDir('none'),
   };
 }
