@@ -42,6 +42,13 @@ export function makeRedactor(secrets: Array<string | undefined>): Redactor {
   };
 }
 
+/** Re-parses only when a secret was actually found, so the common case costs one stringify. */
+function redactJson(value: unknown, redact: Redactor): unknown {
+  const text = JSON.stringify(value);
+  const redacted = redact(text);
+  return redacted === text ? value : JSON.parse(redacted);
+}
+
 function lastUserQuestion(request: ChatRequest | undefined): string | null {
   if (!request) return null;
   for (let i = request.messages.length - 1; i >= 0; i--) {
@@ -53,7 +60,7 @@ function lastUserQuestion(request: ChatRequest | undefined): string | null {
 
 export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: Redactor): LogEntry {
   const usage = record.usage ?? undefined;
-  const requestBody = logBodies && record.request ? JSON.parse(redact(JSON.stringify(record.request))) : null;
+  const requestBody = logBodies && record.request ? redactJson(record.request, redact) : null;
   return {
     request: {
       id: record.requestId,

@@ -1,7 +1,7 @@
 // The real `openai` client against the gateway in front of a fake OpenAI-wire upstream: the wire contract end to end.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+import { startFakeOpenAI, type FakeUpstream as FakeOpenAI } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const GATEWAY_KEY = 'gw-test-key-123456';

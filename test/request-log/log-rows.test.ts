@@ -2,7 +2,7 @@
 // (PGlite always; the Postgres server too when DATABASE_URL is set — .ci/run runs the suite both ways).
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+import { startFakeOpenAI, type FakeUpstream as FakeOpenAI } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 let fake: FakeOpenAI;
