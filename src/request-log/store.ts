@@ -1,5 +1,6 @@
 // Reads and writes of the log tables: idempotent multi-row batch inserts and the history query.
-import { and, desc, eq, inArray, isNotNull, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, getTableName, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { LogDatabase } from './db.js';
 import { requestLogs, upstreamAttempts, type NewRequestLog, type NewUpstreamAttempt, type RequestLogRow } from './schema.js';
 
@@ -29,13 +30,18 @@ export class LogStore {
     return this.database.kind;
   }
 
+  /**
+   * One statement per table whatever the batch size: the rows travel as a single JSON parameter that Postgres
+   * expands with json_populate_recordset. Building a 200-row × 28-column insert through the query builder cost
+   * more CPU than the whole request it logs (profiled: ~15% of the gateway's time under load).
+   */
   async insert(entries: LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const requests = entries.map((e) => e.request);
-    const attempts = entries.flatMap((e) => e.attempts);
+    const requests = entries.map((e) => toColumnNames(requestLogs, e.request));
+    const attempts = entries.flatMap((e) => e.attempts.map((a) => toColumnNames(upstreamAttempts, a)));
     await this.database.db.transaction(async (tx) => {
-      await tx.insert(requestLogs).values(requests).onConflictDoNothing();
-      if (attempts.length > 0) await tx.insert(upstreamAttempts).values(attempts).onConflictDoNothing();
+      await tx.execute(bulkInsert(requestLogs, requests));
+      if (attempts.length > 0) await tx.execute(bulkInsert(upstreamAttempts, attempts));
     });
   }
 
@@ -68,6 +74,26 @@ export class LogStore {
   close(): Promise<void> {
     return this.database.close();
   }
+}
+
+const columnNameCache = new Map<PgTable, Array<[string, string]>>();
+
+/** Drizzle's property names → the SQL column names json_populate_recordset matches on. */
+function toColumnNames(table: PgTable, row: object): Record<string, unknown> {
+  let pairs = columnNameCache.get(table);
+  if (!pairs) {
+    pairs = Object.entries(getTableColumns(table)).map(([key, column]) => [key, column.name]);
+    columnNameCache.set(table, pairs);
+  }
+  const out: Record<string, unknown> = {};
+  const values = row as Record<string, unknown>;
+  for (const [key, name] of pairs) if (values[key] !== undefined) out[name] = values[key];
+  return out;
+}
+
+function bulkInsert(table: PgTable, rows: Array<Record<string, unknown>>): SQL {
+  const name = sql.identifier(getTableName(table));
+  return sql`insert into ${name} select * from json_populate_recordset(null::${name}, ${JSON.stringify(rows)}::json) on conflict do nothing`;
 }
 
 function toHistoryItem(row: RequestLogRow): HistoryItem {
