@@ -110,6 +110,8 @@ async function main(): Promise<number> {
           const { result, made } = await runScenario(name, target, upstream, mode, c, durations);
           results.push(result);
           requests += made;
+          if (target.proc.hasExited())
+            throw new Error(`exited during ${mode} c${c} (${String(await target.proc.exited)}); see ${target.proc.logFile}`);
         }
       }
     } catch (err) {

@@ -99,6 +99,8 @@ async function startGateway(ctx: Context, name: string, dir: string, storeEnv: R
       DISCOVER_LOCAL_PROVIDERS: 'false',
       // Overflowing log entries spill here (not into the repo's ./data) and are counted as not yet written.
       LOG_SPILL_DIR: join(dir, 'spill'),
+      // e.g. BENCH_GATEWAY_NODE_OPTIONS='--cpu-prof' or '--max-old-space-size=256' to profile or bound the gateway only.
+      ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
       ...storeEnv,
     }),
   };

@@ -2,8 +2,35 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import { embeddingsRequestSchema } from '../schemas/embeddings.js';
+import type { RoutePlan } from '../routing/resolve.js';
+import { embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schemas/embeddings.js';
 import { parseOrThrow } from './validate.js';
+
+interface Embedded {
+  result: EmbeddingsResponse;
+  provider: string;
+  model: string;
+}
+
+async function embedWithFallback(deps: Deps, request: EmbeddingsRequest, plan: RoutePlan, signal: AbortSignal): Promise<Embedded> {
+  let lastError: GatewayError | undefined;
+  for (const target of plan.targets) {
+    const provider = deps.registry.get(target.provider);
+    if (!provider?.embeddings || !provider.capabilities(target.model).embeddings) continue;
+    try {
+      const result = await provider.embeddings(request, target.model, {
+        signal,
+        firstByteTimeoutMs: plan.settings.first_token_timeout_ms,
+        idleTimeoutMs: plan.settings.idle_timeout_ms,
+      });
+      return { result, provider: target.provider, model: target.model };
+    } catch (err) {
+      lastError = toGatewayError(err, target.provider);
+      if (!lastError.fallbackable) throw lastError;
+    }
+  }
+  throw lastError ?? new GatewayError({ status: 400, message: `No provider of '${request.model}' offers embeddings`, param: 'model', code: 'unsupported_capability' });
+}
 
 export function registerEmbeddings(app: FastifyInstance, deps: Deps): void {
   app.post('/v1/embeddings', async (req, reply) => {
@@ -13,23 +40,14 @@ export function registerEmbeddings(app: FastifyInstance, deps: Deps): void {
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    let lastError: GatewayError | undefined;
-    for (const target of plan.targets) {
-      const provider = deps.registry.get(target.provider);
-      if (!provider?.embeddings || !provider.capabilities(target.model).embeddings) continue;
-      try {
-        const result = await provider.embeddings(request, target.model, {
-          signal: AbortSignal.any([abort.signal, AbortSignal.timeout(plan.settings.timeout_ms)]),
-          firstByteTimeoutMs: plan.settings.first_token_timeout_ms,
-          idleTimeoutMs: plan.settings.idle_timeout_ms,
-        });
-        reply.headers({ 'x-gateway-provider': target.provider, 'x-gateway-model': `${target.provider}/${target.model}` });
-        return result;
-      } catch (err) {
-        lastError = toGatewayError(err, target.provider);
-        if (!lastError.fallbackable) throw lastError;
-      }
+    // A cleared timer, not AbortSignal.timeout: that one would keep the whole request alive until it fires.
+    const timer = setTimeout(() => abort.abort(), plan.settings.timeout_ms);
+    try {
+      const { result, provider, model } = await embedWithFallback(deps, request, plan, abort.signal);
+      reply.headers({ 'x-gateway-provider': provider, 'x-gateway-model': `${provider}/${model}` });
+      return result;
+    } finally {
+      clearTimeout(timer);
     }
-    throw lastError ?? new GatewayError({ status: 400, message: `No provider of '${request.model}' offers embeddings`, param: 'model', code: 'unsupported_capability' });
   });
 }
