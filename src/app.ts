@@ -11,6 +11,9 @@ import { registerHealth } from './routes/health.js';
 import { registerMetrics } from './routes/metrics.js';
 import { registerModels } from './routes/models.js';
 import { registerSimpleApi } from './routes/simple-api.js';
+import { createCorsHook } from './security/cors.js';
+import { createRateLimitHook } from './security/rate-limit.js';
+import { serverTimeouts } from './security/timeouts.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -28,6 +31,7 @@ function asGatewayError(err: unknown): GatewayError {
 }
 
 export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
+  const timeouts = serverTimeouts(deps.config);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request access lines cost throughput; the request log store already records every request.
@@ -38,10 +42,11 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    // Long generations: the server itself must not cut a slow upstream's stream.
-    requestTimeout: 0,
-    connectionTimeout: 0,
-    keepAliveTimeout: 65_000,
+    // Slow senders and dead sockets are cut; long generations are not (see src/security/timeouts.ts).
+    http: timeouts.http,
+    requestTimeout: timeouts.requestTimeout,
+    connectionTimeout: timeouts.connectionTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
   });
 
   // Any content type is read as JSON: `curl -d` sends form-urlencoded, and clients forget the header.
@@ -56,11 +61,21 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     }
   });
 
+  // CORS first: a preflight is answered before auth (browsers send no credentials on it).
+  const cors = createCorsHook(deps.config.corsOrigins);
+  if (cors) app.addHook('onRequest', cors);
   const authenticate = createAuthHook(deps.config.apiKeys);
+  const rateLimit = createRateLimitHook(deps.config.rateLimitRpm);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    if (req.url.startsWith('/v1/') || req.url.startsWith('/api/')) await authenticate(req);
+    if (req.url.startsWith('/v1/') || req.url.startsWith('/api/')) {
+      await authenticate(req);
+      rateLimit?.(req, reply);
+    }
   });
+
+  // The health reports need no key and quote upstream errors, which may quote a provider key back.
+  app.addHook('onSend', async (req, _reply, payload) => (req.url.startsWith('/health') && typeof payload === 'string' ? deps.redact(payload) : payload));
 
   app.setErrorHandler((err, req, reply) => {
     const error = asGatewayError(err);
@@ -69,7 +84,10 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     if (error.retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfter)));
     else if (error.status === 429 || error.status === 503) reply.header('retry-after', '1');
     // 499 is ours for "client went away"; nobody is listening, but keep the status honest in logs.
-    return reply.status(error.status).send(error.toBody());
+    // An upstream error may quote the provider key back; no client ever sees it.
+    const body = error.toBody();
+    body.error.message = deps.redact(body.error.message);
+    return reply.status(error.status).send(body);
   });
 
   app.setNotFoundHandler((req, reply) => {

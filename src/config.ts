@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { providersFromEnv } from './config-providers.js';
 import { PROVIDER_TYPES, type ProviderConfig } from './providers/provider.js';
+import type { BreakerSettings } from './routing/circuit-breaker.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -30,16 +31,37 @@ const list = (value: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+// No zod defaults here: zod 4 fills defaults even inside .partial(), which would make a route's partial
+// `routing:` block silently reset every setting it does not name. Defaults are applied once, below.
 const routingSchema = z.object({
-  retries: z.number().int().min(0).max(10).default(2),
-  timeout_ms: z.number().int().positive().default(120_000),
-  first_token_timeout_ms: z.number().int().positive().default(30_000),
-  idle_timeout_ms: z.number().int().positive().default(30_000),
-  connect_timeout_ms: z.number().int().positive().default(10_000),
-  backoff_base_ms: z.number().int().min(0).default(200),
-  max_retry_after_ms: z.number().int().min(0).default(10_000),
+  retries: z.number().int().min(0).max(10),
+  timeout_ms: z.number().int().positive(),
+  first_token_timeout_ms: z.number().int().positive(),
+  idle_timeout_ms: z.number().int().positive(),
+  connect_timeout_ms: z.number().int().positive(),
+  backoff_base_ms: z.number().int().min(0),
+  max_retry_after_ms: z.number().int().min(0),
 });
 export type RoutingSettings = z.infer<typeof routingSchema>;
+
+export const DEFAULT_ROUTING: RoutingSettings = {
+  retries: 2,
+  timeout_ms: 120_000,
+  first_token_timeout_ms: 30_000,
+  idle_timeout_ms: 30_000,
+  connect_timeout_ms: 10_000,
+  backoff_base_ms: 200,
+  max_retry_after_ms: 10_000,
+};
+
+// Circuit breaker per deployment (provider + model); see src/routing/circuit-breaker.ts.
+const breakerSchema = z.object({
+  failure_threshold: z.number().int().min(1).default(5),
+  failure_ratio: z.number().gt(0).max(1).default(0.5),
+  min_requests: z.number().int().min(1).default(10),
+  window_ms: z.number().int().positive().default(60_000),
+  cooldown_ms: z.number().int().positive().default(30_000),
+});
 
 const targetSchema = z.union([
   z.string().min(1).transform((model) => ({ model, weight: 1 })),
@@ -69,6 +91,7 @@ const fileSchema = z.object({
   providers: z.array(fileProviderSchema).default([]),
   models: z.array(modelRouteSchema).default([]),
   routing: routingSchema.partial().default({}),
+  breaker: breakerSchema.partial().default({}),
 });
 
 export interface Config {
@@ -87,11 +110,18 @@ export interface Config {
   fallbackEnabled: boolean;
   defaultModel: string | undefined;
   routing: RoutingSettings;
+  breaker: BreakerSettings;
+  /** Active health probes (and local-provider discovery) every this many ms; 0 = off. */
+  probeIntervalMs: number;
   bodyLimitBytes: number;
   rateLimitRpm: number;
   corsOrigins: string[];
   shutdownGraceMs: number;
   logSpillDir: string;
+  /** Client must send its request headers within this (slowloris guard); not an env setting. */
+  headersTimeoutMs: number;
+  /** Client must send its whole request (headers and body) within this; responses and streams are not limited. */
+  requestTimeoutMs: number;
   /** Probe localhost for Ollama and LM Studio when they are not configured. */
   discoverLocal: boolean;
 }
@@ -143,13 +173,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env.HOST || '127.0.0.1';
   const allowNoAuth = bool('GATEWAY_ALLOW_NO_AUTH', env.GATEWAY_ALLOW_NO_AUTH, false);
   const routing = routingSchema.parse({
+    ...DEFAULT_ROUTING,
     ...file.routing,
     ...(env.ROUTING_RETRIES ? { retries: int('ROUTING_RETRIES', env.ROUTING_RETRIES, 2) } : {}),
     ...(env.ROUTING_TIMEOUT_MS ? { timeout_ms: int('ROUTING_TIMEOUT_MS', env.ROUTING_TIMEOUT_MS, 120_000, 1) } : {}),
     ...(env.ROUTING_FIRST_TOKEN_TIMEOUT_MS
       ? { first_token_timeout_ms: int('ROUTING_FIRST_TOKEN_TIMEOUT_MS', env.ROUTING_FIRST_TOKEN_TIMEOUT_MS, 30_000, 1) }
       : {}),
+    ...(env.ROUTING_IDLE_TIMEOUT_MS ? { idle_timeout_ms: int('ROUTING_IDLE_TIMEOUT_MS', env.ROUTING_IDLE_TIMEOUT_MS, 30_000, 1) } : {}),
+    ...(env.ROUTING_CONNECT_TIMEOUT_MS
+      ? { connect_timeout_ms: int('ROUTING_CONNECT_TIMEOUT_MS', env.ROUTING_CONNECT_TIMEOUT_MS, 10_000, 1) }
+      : {}),
   });
+  const breaker = breakerSchema.parse(file.breaker);
 
   return {
     port: int('PORT', env.PORT, 8080),
@@ -167,11 +203,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fallbackEnabled: bool('LLM_FALLBACK_ENABLED', env.LLM_FALLBACK_ENABLED, true),
     defaultModel: env.DEFAULT_MODEL || undefined,
     routing,
+    breaker: {
+      failureThreshold: breaker.failure_threshold,
+      failureRatio: breaker.failure_ratio,
+      minRequests: breaker.min_requests,
+      windowMs: breaker.window_ms,
+      cooldownMs: breaker.cooldown_ms,
+    },
+    probeIntervalMs: int('PROBE_INTERVAL_MS', env.PROBE_INTERVAL_MS, 30_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 10 * 1024 * 1024, 1024),
     rateLimitRpm: int('RATE_LIMIT_RPM', env.RATE_LIMIT_RPM, 0),
     corsOrigins: list(env.CORS_ORIGINS),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 15_000),
     logSpillDir: env.LOG_SPILL_DIR || './data/spill',
+    headersTimeoutMs: 20_000,
+    requestTimeoutMs: 120_000,
     discoverLocal: bool('DISCOVER_LOCAL_PROVIDERS', env.DISCOVER_LOCAL_PROVIDERS, true),
   };
 }

@@ -1,4 +1,6 @@
-// The pino logger: JSON lines with time, level and request id; authorization headers and keys redacted.
+// The pino logger: JSON lines with time, level and request id. Credential-bearing fields are redacted by path, and
+// every known secret value (gateway and provider keys) is scrubbed from each written line, whatever field it hides in
+// (an upstream error message that echoes the key, a stack trace, a serialized request).
 import pino, { type Logger } from 'pino';
 
 export const REDACT_PATHS = [
@@ -6,21 +8,64 @@ export const REDACT_PATHS = [
   'req.headers["x-internal-auth"]',
   'req.headers["x-api-key"]',
   'req.headers["x-goog-api-key"]',
+  'req.headers.cookie',
   'headers.authorization',
+  'headers["x-api-key"]',
+  'headers["x-goog-api-key"]',
+  '*.headers.authorization',
   'apiKey',
   '*.apiKey',
+  'apiKeys',
+  '*.apiKeys',
   'api_key',
   '*.api_key',
 ];
 
+const CENSOR = '[REDACTED]';
+/** Shorter values would match ordinary text; the request-log redactor uses the same floor. */
+const MIN_SECRET_LENGTH = 6;
+
+interface SecretScrubber {
+  scrub: (line: string) => string;
+}
+
+const scrubbers = new WeakMap<Logger, SecretScrubber>();
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
+  const scrubber: SecretScrubber = { scrub: (line) => line };
+  const log = pino(
     {
       level,
       base: { service: 'llm-gateway' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      redact: { paths: REDACT_PATHS, censor: CENSOR },
+      hooks: { streamWrite: (line) => scrubber.scrub(line) },
     },
     destination,
   );
+  scrubbers.set(log, scrubber);
+  return log;
+}
+
+/**
+ * From now on, lines written by this logger (and its children) never contain these values. Secrets are known only
+ * once the configuration is loaded, after the logger exists; createServices calls this.
+ */
+export function redactSecretsInLogs(log: Logger, secrets: Array<string | undefined>): void {
+  const scrubber = scrubbers.get(log);
+  if (!scrubber) return;
+  const values = new Set<string>();
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue;
+    values.add(secret);
+    // As it appears inside a JSON string (quotes, backslashes, control characters escaped).
+    values.add(JSON.stringify(secret).slice(1, -1));
+  }
+  if (values.size === 0) return;
+  const list = [...values].sort((a, b) => b.length - a.length);
+  scrubber.scrub = (line) => {
+    let out = line;
+    for (const value of list) if (out.includes(value)) out = out.split(value).join(CENSOR);
+    return out;
+  };
 }

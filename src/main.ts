@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import { assertSafeBind, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
+import { createShutdown } from './shutdown.js';
 
 async function main(): Promise<void> {
   let config;
@@ -22,29 +23,15 @@ async function main(): Promise<void> {
   const app = buildApp(services, log);
 
   if (config.apiKeys.length === 0) log.warn({ host: config.host }, 'GATEWAY_API_KEYS is empty: the gateway is open to anyone who can reach it');
-  await app.listen({ port: config.port, host: config.host });
+  const address = await app.listen({ port: config.port, host: config.host });
+  // Probes (and local discovery) run in the background: start-up never waits on a slow provider.
+  void services.prober.start();
   log.info(
-    { providers: config.providers.map((p) => p.id), logStore: services.logStore.kind, mockMode: config.mockMode },
+    { address, providers: config.providers.map((p) => p.id), logStore: services.logStore.kind, mockMode: config.mockMode },
     'llm-gateway ready',
   );
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: draining in-flight requests');
-    const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
-    force.unref();
-    try {
-      await app.close();
-      await services.close();
-      log.info('shutdown complete');
-      process.exit(0);
-    } catch (err) {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
+  const shutdown = createShutdown({ app, services, log, graceMs: config.shutdownGraceMs });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

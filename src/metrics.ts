@@ -1,14 +1,21 @@
 // Prometheus metrics (prom-client), one registry per app so tests and several apps in a process stay apart.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ProviderRegistry } from './providers/registry.js';
+import type { WriterStats } from './request-log/writer.js';
+import type { CircuitState } from './routing/circuit-breaker.js';
+import type { HealthTracker } from './routing/health.js';
 import type { AttemptRecord, RouterObserver } from './routing/router.js';
 import type { Target } from './routing/resolve.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
+export const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
 export class Metrics implements RouterObserver {
   readonly registry = new Registry();
   readonly requests = new Counter({ name: 'gateway_requests_total', help: 'Requests by route, provider, model and status', labelNames: ['route', 'provider', 'model', 'status'] as const, registers: [this.registry] });
+  readonly attempts = new Counter({ name: 'gateway_upstream_attempts_total', help: 'Upstream attempts by provider, model, status and outcome', labelNames: ['provider', 'model', 'status', 'outcome'] as const, registers: [this.registry] });
   readonly upstreamLatency = new Histogram({ name: 'gateway_upstream_latency_seconds', help: 'Upstream attempt latency (until the answer, or the first token of a stream)', labelNames: ['provider', 'model', 'outcome'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly ttft = new Histogram({ name: 'gateway_time_to_first_token_seconds', help: 'Time from request to first streamed token sent', labelNames: ['provider', 'model'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly overhead = new Histogram({ name: 'gateway_overhead_seconds', help: 'Time spent in the gateway, excluding upstream wait', labelNames: ['route'] as const, buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
@@ -16,11 +23,13 @@ export class Metrics implements RouterObserver {
   readonly fallbacks = new Counter({ name: 'gateway_fallbacks_total', help: 'Moves from one deployment to the next', labelNames: ['from', 'to'] as const, registers: [this.registry] });
   readonly streamErrors = new Counter({ name: 'gateway_stream_errors_total', help: 'Streams that failed after their first byte reached the client', labelNames: ['provider', 'model'] as const, registers: [this.registry] });
   readonly breakerState = new Gauge({ name: 'gateway_circuit_state', help: 'Circuit state per deployment: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'model'] as const, registers: [this.registry] });
+  readonly providerUp = new Gauge({ name: 'gateway_provider_up', help: '1 when the last active probe reached the provider, else 0', labelNames: ['provider'] as const, registers: [this.registry] });
+  readonly probeLatency = new Gauge({ name: 'gateway_probe_latency_seconds', help: 'Latency of the last active probe', labelNames: ['provider'] as const, registers: [this.registry] });
   readonly tokens = new Counter({ name: 'gateway_tokens_total', help: 'Tokens by provider, model and kind', labelNames: ['provider', 'model', 'kind'] as const, registers: [this.registry] });
   readonly logQueue = new Gauge({ name: 'gateway_log_queue_depth', help: 'Log entries waiting in memory', registers: [this.registry] });
   readonly logSpilled = new Gauge({ name: 'gateway_log_spilled', help: 'Log entries waiting in the spill file', registers: [this.registry] });
-  readonly logWritten = new Gauge({ name: 'gateway_log_written_total', help: 'Log entries written to the store', registers: [this.registry] });
-  readonly logDropped = new Gauge({ name: 'gateway_log_dropped_total', help: 'Log entries dropped', registers: [this.registry] });
+  readonly logWritten = new Counter({ name: 'gateway_log_written_total', help: 'Log entries written to the store', registers: [this.registry] });
+  readonly logDropped = new Counter({ name: 'gateway_log_dropped_total', help: 'Log entries dropped', registers: [this.registry] });
   readonly logDegraded = new Gauge({ name: 'gateway_log_store_degraded', help: '1 while the log store is unreachable', registers: [this.registry] });
 
   constructor(withDefaults = true) {
@@ -28,7 +37,9 @@ export class Metrics implements RouterObserver {
   }
 
   attempt(record: AttemptRecord, outcome: 'success' | 'failure'): void {
-    this.upstreamLatency.observe({ provider: record.provider, model: record.model, outcome }, record.latencyMs / 1000);
+    const labels = { provider: record.provider, model: record.model };
+    this.upstreamLatency.observe({ ...labels, outcome }, record.latencyMs / 1000);
+    this.attempts.inc({ ...labels, status: String(record.status ?? 'none'), outcome });
   }
 
   retry(target: Target): void {
@@ -38,4 +49,32 @@ export class Metrics implements RouterObserver {
   fallback(from: Target, to: Target): void {
     this.fallbacks.inc({ from: `${from.provider}/${from.model}`, to: `${to.provider}/${to.model}` });
   }
+
+  observeProbe(provider: string, ok: boolean, latencyMs: number): void {
+    this.providerUp.set({ provider }, ok ? 1 : 0);
+    this.probeLatency.set({ provider }, latencyMs / 1000);
+  }
+
+  forgetProvider(provider: string): void {
+    this.providerUp.remove({ provider });
+    this.probeLatency.remove({ provider });
+  }
+
+  /** Scrape time: the writer's own counts (counters carry its totals) and every deployment's circuit. */
+  sync(writer: WriterStats, health: HealthTracker, registry: ProviderRegistry): void {
+    this.logQueue.set(writer.queued);
+    this.logSpilled.set(writer.spilled);
+    this.logDegraded.set(writer.degraded ? 1 : 0);
+    setCounter(this.logWritten, writer.written);
+    setCounter(this.logDropped, writer.dropped);
+    // Breakers turn half-open by time alone, so the state is read now rather than pushed on changes.
+    for (const provider of registry.all()) {
+      for (const d of health.deploymentsOf(provider.id)) this.breakerState.set({ provider: provider.id, model: d.model }, CIRCUIT_STATE_VALUE[d.state]);
+    }
+  }
+}
+
+function setCounter(counter: Counter, total: number): void {
+  counter.reset();
+  counter.inc(total);
 }

@@ -2,13 +2,16 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
+import { redactSecretsInLogs } from './logger.js';
 import { Metrics } from './metrics.js';
+import type { ImageFetcher } from './providers/inline-images.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { openLogDatabase } from './request-log/db.js';
 import { makeRedactor } from './request-log/entry.js';
 import { LogStore } from './request-log/store.js';
 import { LogWriter, type WriterOptions } from './request-log/writer.js';
 import { HealthTracker } from './routing/health.js';
+import { Prober } from './routing/prober.js';
 import { ModelResolver } from './routing/resolve.js';
 import { Router } from './routing/router.js';
 import { createDispatcher } from './upstream/http.js';
@@ -16,6 +19,8 @@ import type { Dispatcher } from 'undici';
 
 export interface Services extends Deps {
   dispatcher: Dispatcher;
+  /** Active probes and local discovery; main starts it (tests run rounds themselves), close stops it. */
+  prober: Prober;
   close(): Promise<void>;
 }
 
@@ -24,23 +29,33 @@ export interface ServiceOptions {
   /** Skip Node's default process metrics (tests build many apps in one process). */
   defaultMetrics?: boolean;
   pgliteTemplate?: Blob;
+  /** Tests only: how adapters fetch remote image URLs (e.g. one that may reach a loopback http server). */
+  fetchImage?: ImageFetcher;
 }
 
 export async function createServices(config: Config, log: Logger, options: ServiceOptions = {}): Promise<Services> {
+  // First, so nothing below can log a key before the scrubber knows it.
+  const secrets = [...config.apiKeys, ...config.providers.map((p) => p.apiKey)];
+  const redact = makeRedactor(secrets);
+  redactSecretsInLogs(log, secrets);
   const dispatcher = createDispatcher({ connectTimeoutMs: config.routing.connect_timeout_ms });
-  const registry = ProviderRegistry.fromConfigs(config.providers, { dispatcher }, log);
-  const health = new HealthTracker();
+  const registry = ProviderRegistry.fromConfigs(config.providers, { dispatcher, fetchImage: options.fetchImage }, log);
+  const health = new HealthTracker(config.breaker);
   const metrics = new Metrics(options.defaultMetrics ?? true);
-  health.onStateChange((provider, model, state) => {
-    metrics.breakerState.set({ provider, model }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
-    log.warn({ provider, model, state }, 'circuit state changed');
+  health.onStateChange((provider, model, state) => log.warn({ provider, model, state }, 'circuit state changed'));
+  const prober = new Prober(registry, health, {
+    intervalMs: config.probeIntervalMs,
+    discoverLocal: config.discoverLocal && !config.mockMode,
+    configuredTypes: new Set(config.providers.map((p) => p.type)),
+    dispatcher,
+    metrics,
+    log,
   });
   const router = new Router(registry, health, metrics);
   const resolver = new ModelResolver(config, registry);
   const database = await openLogDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate: options.pgliteTemplate });
   const logStore = new LogStore(database);
   const logWriter = new LogWriter(logStore, log, { spillDir: config.logSpillDir, ...options.writer });
-  const redact = makeRedactor([...config.apiKeys, ...config.providers.map((p) => p.apiKey)]);
 
   return {
     config,
@@ -53,7 +68,9 @@ export async function createServices(config: Config, log: Logger, options: Servi
     logWriter,
     redact,
     dispatcher,
+    prober,
     async close() {
+      await prober.stop();
       await logWriter.close();
       await logStore.close();
       await registry.close();

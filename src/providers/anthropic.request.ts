@@ -220,7 +220,9 @@ export function toAnthropicRequest(request: ChatRequest, model: string): Anthrop
   } else {
     body.max_tokens = answerTokens;
     if (request.temperature != null) body.temperature = Math.min(1, Math.max(0, request.temperature)); // OpenAI 0..2, Anthropic 0..1
-    if (request.top_p != null) body.top_p = request.top_p;
+    // "Alter temperature or top_p, not both": Sonnet/Haiku 4.5, Opus 4.1 and later answer 400 to the pair, so
+    // temperature wins (BerriAI/litellm#15097 quotes the error).
+    else if (request.top_p != null) body.top_p = request.top_p;
   }
   if (request.stop != null) body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (request.user) body.metadata = { user_id: request.user };

@@ -8,9 +8,10 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embedding
 import { discardBody, mapTransportError, readText, safeJsonParse, sendUpstream, type UpstreamResponse } from '../upstream/http.js';
 import { ChunkFactory } from './chunks.js';
 import { geminiEndpoints, VERTEX_DEFAULT_MODELS } from './gemini-endpoints.js';
-import { bearerToken, googleAuthTokenSource, httpImageFetcher, type AccessTokenSource, type ImageFetcher } from './gemini-io.js';
+import { bearerToken, googleAuthTokenSource, type AccessTokenSource } from './gemini-io.js';
 import { geminiModelTraits } from './gemini-models.js';
-import { remoteImageUrls, toGeminiRequest } from './gemini-request.js';
+import { createImageFetcher, fetchImageUrls, type ImageFetcher } from './inline-images.js';
+import { remoteImageUrls, toGeminiRequest, type InlineData } from './gemini-request.js';
 import { defaultSignatureCodec, type ThoughtSignatureCodec } from './gemini-signature.js';
 import { translateGeminiStream } from './gemini-stream.js';
 import {
@@ -39,7 +40,8 @@ export function createGeminiProvider(config: ProviderConfig, deps: ProviderDeps,
   const endpoints = geminiEndpoints(config);
   const codec = overrides.codec ?? defaultSignatureCodec;
   const tokenSource = overrides.tokenSource ?? googleAuthTokenSource();
-  const fetchImage = overrides.fetchImage ?? httpImageFetcher(deps.dispatcher, id);
+  // Gemini reads PDFs sent as image_url too.
+  const fetchImage = overrides.fetchImage ?? deps.fetchImage ?? createImageFetcher({ provider: id, dispatcher: deps.dispatcher, allowPdf: true });
   const includeThoughts = config.options?.includeThoughts === 'true';
   // 'pass' lets Gemini fetch image URLs itself: the gateway then never requests client-chosen URLs.
   const passImageUrls = config.options?.imageUrls === 'pass';
@@ -86,9 +88,11 @@ export function createGeminiProvider(config: ProviderConfig, deps: ProviderDeps,
     new GatewayError({ status: 502, message: `${id}: unexpected response (${what})`, code: 'bad_upstream_response', provider: id, retryable: true });
 
   async function buildBody(request: ChatRequest, model: string, signal: AbortSignal) {
-    const urls = passImageUrls ? [] : remoteImageUrls(request);
-    const fetched = await Promise.all(urls.map(async (url) => [url, await fetchImage(url, signal)] as const));
-    return toGeminiRequest(request, { model, images: new Map(fetched), codec, includeThoughts, passImageUrls });
+    // Files API and gs:// URLs are Gemini's own; every other remote image goes inline.
+    const remote = new Set(passImageUrls ? [] : remoteImageUrls(request));
+    const fetched = await fetchImageUrls(request.messages, fetchImage, signal, (url) => remote.has(url));
+    const images = new Map<string, InlineData>([...fetched].map(([url, img]) => [url, { mimeType: img.mimeType, data: img.data.toString('base64') }]));
+    return toGeminiRequest(request, { model, images, codec, includeThoughts, passImageUrls });
   }
 
   async function* streamEvents(res: UpstreamResponse, model: string, options: CallOptions): AsyncGenerator<ChatStreamEvent> {

@@ -35,6 +35,8 @@ export interface OpenAIWirePreset {
    */
   normaliseCompletion?(completion: ChatCompletion): ChatCompletion;
   normaliseChunk?(chunk: ChatCompletionChunk): ChatCompletionChunk;
+  /** The embeddings body when the vendor's differs from OpenAI's (Mistral: output_dimension, unknown fields are 422s). */
+  toEmbeddingsBody?(request: EmbeddingsRequest, model: string): Record<string, unknown>;
   listModels?(ctx: OpenAIWireContext, signal: AbortSignal): Promise<ModelInfo[]>;
   probe?(ctx: OpenAIWireContext, signal: AbortSignal): Promise<void>;
 }
@@ -136,7 +138,8 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
     },
 
     async embeddings(request: EmbeddingsRequest, model: string, options: CallOptions): Promise<EmbeddingsResponse> {
-      const res = await post(preset.embeddingsPath ?? '/embeddings', { ...request, model }, options);
+      const body = preset.toEmbeddingsBody ? preset.toEmbeddingsBody(request, model) : { ...request, model };
+      const res = await post(preset.embeddingsPath ?? '/embeddings', body, options);
       const parsed = embeddingsResponseSchema.safeParse(safeJsonParse(await readText(res, config.id)));
       if (!parsed.success) throw badResponse('embeddings list expected');
       return parsed.data;

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
+import type { ImageFetcher } from './inline-images.js';
 
 export const PROVIDER_TYPES = [
   'openai',
@@ -90,6 +91,11 @@ export interface Provider {
 
 export interface ProviderDeps {
   dispatcher: Dispatcher;
+  /**
+   * How adapters that need image bytes (Gemini, Ollama, LM Studio) fetch remote image URLs. Code-only seam (no env
+   * or config reaches it): tests inject one that may reach a loopback http server. Default: https only.
+   */
+  fetchImage?: ImageFetcher;
 }
 
 export type ProviderFactory = (config: ProviderConfig, deps: ProviderDeps) => Provider;

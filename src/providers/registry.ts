@@ -1,5 +1,7 @@
 // Builds providers from config and keeps each one's model list, cached so /v1/models and bare names stay cheap.
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { createDispatcher } from '../upstream/http.js';
 import { createMockProvider } from './mock.js';
 import { providerFactories } from './factories.js';
 import type { ModelInfo, Provider, ProviderConfig, ProviderDeps } from './provider.js';
@@ -18,6 +20,8 @@ export class ProviderRegistry {
   private readonly providers = new Map<string, Provider>();
   private readonly configs = new Map<string, ProviderConfig>();
   private readonly modelCache = new Map<string, ModelCacheEntry>();
+  /** Own dispatchers of providers with a `proxy` in the config file (the shared one follows HTTPS_PROXY etc.). */
+  private readonly proxied = new Map<string, Dispatcher>();
 
   constructor(
     private readonly deps: ProviderDeps,
@@ -31,7 +35,14 @@ export class ProviderRegistry {
   }
 
   add(config: ProviderConfig, provider?: Provider): Provider {
-    const built = provider ?? (config.type === 'mock' ? createMockProvider(config) : providerFactories[config.type](config, this.deps));
+    this.dropProxy(config.id);
+    let deps = this.deps;
+    if (config.proxy && !provider && config.type !== 'mock') {
+      const dispatcher = createDispatcher({ proxyUrl: config.proxy });
+      this.proxied.set(config.id, dispatcher);
+      deps = { ...this.deps, dispatcher };
+    }
+    const built = provider ?? (config.type === 'mock' ? createMockProvider(config) : providerFactories[config.type](config, deps));
     this.providers.set(config.id, built);
     this.configs.set(config.id, config);
     this.modelCache.delete(config.id);
@@ -39,6 +50,7 @@ export class ProviderRegistry {
   }
 
   remove(id: string): void {
+    this.dropProxy(id);
     this.providers.delete(id);
     this.configs.delete(id);
     this.modelCache.delete(id);
@@ -107,7 +119,13 @@ export class ProviderRegistry {
     return models;
   }
 
+  private dropProxy(id: string): void {
+    void this.proxied.get(id)?.close();
+    this.proxied.delete(id);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.all().map((p) => p.close?.()));
+    await Promise.all([...this.proxied.values()].map((d) => d.close()));
   }
 }

@@ -58,6 +58,8 @@ function lastUserQuestion(request: ChatRequest | undefined): string | null {
   return null;
 }
 
+const redactText = (text: string | null, redact: Redactor): string | null => (text === null ? null : redact(text));
+
 export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: Redactor): LogEntry {
   const usage = record.usage ?? undefined;
   const requestBody = logBodies && record.request ? redactJson(record.request, redact) : null;
@@ -69,16 +71,17 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       endpoint: record.endpoint,
       requestedModel: record.requestedModel ?? record.request?.model ?? null,
       stream: record.stream,
-      sessionId: record.sessionId ?? null,
-      userId: record.request?.user ?? null,
-      question: logBodies ? lastUserQuestion(record.request) : null,
+      sessionId: redactText(record.sessionId ?? null, redact),
+      userId: redactText(record.request?.user ?? null, redact),
+      // A key pasted into a prompt (or echoed back by a model) is a key all the same.
+      question: logBodies ? redactText(lastUserQuestion(record.request), redact) : null,
       requestBody,
       provider: record.provider ?? null,
       model: record.model ?? null,
       status: record.status,
       finishReason: record.finishReason ?? null,
-      content: logBodies ? (record.content ?? null) : null,
-      toolCalls: logBodies ? (record.toolCalls ?? null) : null,
+      content: logBodies ? redactText(record.content ?? null, redact) : null,
+      toolCalls: logBodies && record.toolCalls != null ? redactJson(record.toolCalls, redact) : null,
       promptTokens: usage?.prompt_tokens ?? null,
       completionTokens: usage?.completion_tokens ?? null,
       totalTokens: usage?.total_tokens ?? null,

@@ -2,34 +2,31 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import type { RoutePlan } from '../routing/resolve.js';
 import { embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schemas/embeddings.js';
 import { parseOrThrow } from './validate.js';
 
-interface Embedded {
-  result: EmbeddingsResponse;
-  provider: string;
-  model: string;
+const toBase64 = (values: number[]) => Buffer.from(new Float32Array(values).buffer).toString('base64');
+function fromBase64(text: string): number[] {
+  // Copied into a fresh buffer: a pooled Buffer's offset need not be a multiple of 4.
+  const bytes = Uint8Array.from(Buffer.from(text, 'base64'));
+  return Array.from(new Float32Array(bytes.buffer, 0, Math.floor(bytes.length / 4)));
 }
 
-async function embedWithFallback(deps: Deps, request: EmbeddingsRequest, plan: RoutePlan, signal: AbortSignal): Promise<Embedded> {
-  let lastError: GatewayError | undefined;
-  for (const target of plan.targets) {
-    const provider = deps.registry.get(target.provider);
-    if (!provider?.embeddings || !provider.capabilities(target.model).embeddings) continue;
-    try {
-      const result = await provider.embeddings(request, target.model, {
-        signal,
-        firstByteTimeoutMs: plan.settings.first_token_timeout_ms,
-        idleTimeoutMs: plan.settings.idle_timeout_ms,
-      });
-      return { result, provider: target.provider, model: target.model };
-    } catch (err) {
-      lastError = toGatewayError(err, target.provider);
-      if (!lastError.fallbackable) throw lastError;
-    }
-  }
-  throw lastError ?? new GatewayError({ status: 400, message: `No provider of '${request.model}' offers embeddings`, param: 'model', code: 'unsupported_capability' });
+/**
+ * Servers that ignore `encoding_format` (LM Studio, llama.cpp, older vLLM and Ollama) answer floats to a base64
+ * request, which the openai SDK sends by default and then decodes: answer in the encoding the client asked for
+ * (OpenAI's float float32 little-endian bytes for base64; float when it named none).
+ */
+export function inRequestedEncoding(response: EmbeddingsResponse, format: EmbeddingsRequest['encoding_format']): EmbeddingsResponse {
+  const base64 = format === 'base64';
+  if (response.data.every((d) => typeof d.embedding === (base64 ? 'string' : 'object'))) return response;
+  return {
+    ...response,
+    data: response.data.map((d) => {
+      if (base64) return typeof d.embedding === 'string' ? d : { ...d, embedding: toBase64(d.embedding) };
+      return typeof d.embedding === 'string' ? { ...d, embedding: fromBase64(d.embedding) } : d;
+    }),
+  };
 }
 
 export function registerEmbeddings(app: FastifyInstance, deps: Deps): void {
@@ -40,14 +37,23 @@ export function registerEmbeddings(app: FastifyInstance, deps: Deps): void {
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    // A cleared timer, not AbortSignal.timeout: that one would keep the whole request alive until it fires.
-    const timer = setTimeout(() => abort.abort(), plan.settings.timeout_ms);
-    try {
-      const { result, provider, model } = await embedWithFallback(deps, request, plan, abort.signal);
-      reply.headers({ 'x-gateway-provider': provider, 'x-gateway-model': `${provider}/${model}` });
-      return result;
-    } finally {
-      clearTimeout(timer);
+    let lastError: GatewayError | undefined;
+    for (const target of plan.targets) {
+      const provider = deps.registry.get(target.provider);
+      if (!provider?.embeddings || !provider.capabilities(target.model).embeddings) continue;
+      try {
+        const result = await provider.embeddings(request, target.model, {
+          signal: AbortSignal.any([abort.signal, AbortSignal.timeout(plan.settings.timeout_ms)]),
+          firstByteTimeoutMs: plan.settings.first_token_timeout_ms,
+          idleTimeoutMs: plan.settings.idle_timeout_ms,
+        });
+        reply.headers({ 'x-gateway-provider': target.provider, 'x-gateway-model': `${target.provider}/${target.model}` });
+        return inRequestedEncoding(result, request.encoding_format);
+      } catch (err) {
+        lastError = toGatewayError(err, target.provider);
+        if (!lastError.fallbackable) throw lastError;
+      }
     }
+    throw lastError ?? new GatewayError({ status: 400, message: `No provider of '${request.model}' offers embeddings`, param: 'model', code: 'unsupported_capability' });
   });
 }

@@ -43,7 +43,7 @@ export class ChatExchange {
   constructor(
     private readonly deps: Deps,
     private readonly req: FastifyRequest,
-    res: ServerResponse,
+    private readonly res: ServerResponse,
     private readonly request: ChatRequest,
     private readonly info: ExchangeInfo,
   ) {
@@ -126,7 +126,9 @@ export class ChatExchange {
     if (failure) {
       if (failure.code !== 'client_closed') {
         this.deps.metrics.streamErrors.inc({ provider: target.provider, model: target.model });
-        sink.error(failure);
+        // An upstream error may quote the provider key back; the client never sees it (as in app.ts's error handler).
+        const { status, type, code, param, provider } = failure;
+        sink.error(new GatewayError({ status, type, code, param, provider, message: this.deps.redact(failure.message) }));
       }
     }
     sink.end();
@@ -157,6 +159,14 @@ export class ChatExchange {
   private failed(err: unknown): GatewayError {
     const error = toGatewayError(err);
     const last = this.attempts.at(-1);
+    // Error answers are proxied responses too: say how many upstream attempts were made and which answered last.
+    if (!this.res.headersSent) {
+      this.res.setHeader('x-gateway-attempts', String(this.attempts.length));
+      if (last) {
+        this.res.setHeader('x-gateway-provider', last.provider);
+        this.res.setHeader('x-gateway-model', `${last.provider}/${last.model}`);
+      }
+    }
     this.finish({
       provider: last?.provider,
       model: last?.model,

@@ -36,7 +36,7 @@ export class CircuitBreaker {
 
   constructor(
     private readonly settings: BreakerSettings = DEFAULT_BREAKER,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   get current(): CircuitState {

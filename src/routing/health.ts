@@ -1,5 +1,5 @@
-// Health per deployment (breaker + latency) and per provider (last probe); what the router skips and
-// what /health/providers reports.
+// Health per deployment (breaker + latency) and per provider (last active probe); what the router skips and
+// what /health/providers and /health/ready report.
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerSettings, type CircuitState } from './circuit-breaker.js';
 
 export interface ProbeResult {
@@ -7,6 +7,18 @@ export interface ProbeResult {
   ok: boolean;
   latencyMs: number;
   error?: string;
+  /** When the next probe is due; a provider that failed its probe is retried then (Retry-After on a 503). */
+  nextAt?: number;
+}
+
+export type ProviderState = 'healthy' | 'degraded' | 'down';
+
+export interface DeploymentReport {
+  model: string;
+  state: CircuitState;
+  lastError?: string;
+  latencyMs?: number;
+  retryAfterMs: number;
 }
 
 interface Deployment {
@@ -22,7 +34,7 @@ export class HealthTracker {
 
   constructor(
     private readonly settings: BreakerSettings = DEFAULT_BREAKER,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   private deployment(provider: string, model: string): Deployment {
@@ -39,16 +51,32 @@ export class HealthTracker {
     this.listeners.push(listener);
   }
 
+  /** Whether the last active probe found the provider unreachable (its deployments are then skipped). */
+  isProviderDown(provider: string): boolean {
+    const probe = this.probes.get(provider);
+    return probe !== undefined && !probe.ok;
+  }
+
+  /** Takes the right to send one request (the half-open trial slot, when the circuit is half-open). */
   tryAcquire(provider: string, model: string): boolean {
-    return this.deployment(provider, model).breaker.tryAcquire();
+    if (this.isProviderDown(provider)) return false;
+    const d = this.deployment(provider, model);
+    const before = d.breaker.current;
+    const ok = d.breaker.tryAcquire();
+    this.notify(provider, model, before, d.breaker.current);
+    return ok;
   }
 
   isAvailable(provider: string, model: string): boolean {
-    return this.deployment(provider, model).breaker.isAvailable();
+    return !this.isProviderDown(provider) && this.deployment(provider, model).breaker.isAvailable();
   }
 
+  /** How long until this deployment may be tried again: the breaker's cooldown or the next probe. */
   retryAfterMs(provider: string, model: string): number {
-    return this.deployment(provider, model).breaker.retryAfterMs();
+    const breaker = this.deployment(provider, model).breaker.retryAfterMs();
+    const probe = this.probes.get(provider);
+    const probeWait = probe && !probe.ok && probe.nextAt !== undefined ? Math.max(0, probe.nextAt - this.now()) : 0;
+    return Math.max(breaker, probeWait);
   }
 
   onSuccess(provider: string, model: string, latencyMs: number): void {
@@ -66,6 +94,7 @@ export class HealthTracker {
     this.notify(provider, model, before, d.breaker.current);
   }
 
+  /** An attempt that ended without a verdict on the deployment (client gone, request rejected as invalid). */
   release(provider: string, model: string): void {
     this.deployment(provider, model).breaker.release();
   }
@@ -82,8 +111,27 @@ export class HealthTracker {
     return this.probes.get(provider);
   }
 
+  /** Forget a provider (it was removed from the registry, e.g. a local server that went away). */
+  forget(provider: string): void {
+    this.probes.delete(provider);
+    for (const key of [...this.deployments.keys()]) if (key.startsWith(`${provider}/`)) this.deployments.delete(key);
+  }
+
+  /** down: the last probe failed; degraded: some circuit is not closed; healthy otherwise. */
+  providerState(provider: string): ProviderState {
+    if (this.isProviderDown(provider)) return 'down';
+    return this.deploymentsOf(provider).some((d) => d.state !== 'closed') ? 'degraded' : 'healthy';
+  }
+
+  /** Usable for readiness: not down, and not every known deployment's circuit open. */
+  isProviderUsable(provider: string): boolean {
+    if (this.isProviderDown(provider)) return false;
+    const deployments = this.deploymentsOf(provider);
+    return deployments.length === 0 || deployments.some((d) => d.state !== 'open');
+  }
+
   /** Every deployment of a provider, for the health report and metrics. */
-  deploymentsOf(provider: string): Array<{ model: string; state: CircuitState; lastError?: string; latencyMs?: number }> {
+  deploymentsOf(provider: string): DeploymentReport[] {
     const prefix = `${provider}/`;
     return [...this.deployments.entries()]
       .filter(([key]) => key.startsWith(prefix))
@@ -92,6 +140,7 @@ export class HealthTracker {
         state: d.breaker.current,
         lastError: d.breaker.lastError,
         latencyMs: d.latencyEwmaMs === undefined ? undefined : Math.round(d.latencyEwmaMs),
+        retryAfterMs: d.breaker.retryAfterMs(),
       }));
   }
 

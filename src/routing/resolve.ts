@@ -18,13 +18,15 @@ export interface RoutePlan {
   settings: RoutingSettings;
 }
 
-function splitProviderModel(name: string, registry: ProviderRegistry): Target | undefined {
+function splitName(name: string): Target | undefined {
   const slash = name.indexOf('/');
-  if (slash <= 0) return undefined;
-  const provider = name.slice(0, slash);
-  const model = name.slice(slash + 1);
-  if (!model || !registry.has(provider)) return undefined;
-  return { provider, model, weight: 1 };
+  if (slash <= 0 || slash === name.length - 1) return undefined;
+  return { provider: name.slice(0, slash), model: name.slice(slash + 1), weight: 1 };
+}
+
+function splitProviderModel(name: string, registry: ProviderRegistry): Target | undefined {
+  const target = splitName(name);
+  return target && registry.has(target.provider) ? target : undefined;
 }
 
 export class ModelResolver {
@@ -49,9 +51,11 @@ export class ModelResolver {
     }
     const alias = this.aliases.get(name);
     if (alias) {
+      // Targets of providers that are not registered (yet: a local server not detected) stay in the plan;
+      // the router skips them, and answers 503 when none is left.
       const targets = alias.targets.map((t) => {
-        const target = splitProviderModel(t.model, this.registry);
-        if (!target) throw new GatewayError({ status: 500, message: `route '${name}' names '${t.model}', which no provider serves`, code: 'bad_route', retryable: false });
+        const target = splitName(t.model);
+        if (!target) throw new GatewayError({ status: 500, message: `route '${name}' names '${t.model}', which is not provider/model`, code: 'bad_route', retryable: false });
         return { ...target, weight: t.weight };
       });
       return { requested: name, strategy: alias.strategy, targets, settings: { ...settings, ...alias.routing } };
@@ -61,23 +65,39 @@ export class ModelResolver {
     return { requested: name, strategy: 'fallback', targets, settings };
   }
 
-  /** The LLM_PROVIDERS shorthand (or a per-request header): other providers' default models, in order. */
+  /**
+   * The LLM_PROVIDERS shorthand (or the per-request `x-gateway-fallback` header, where `none` turns fallback off):
+   * other providers in order, each with its default model. The primary's own provider is skipped unless an entry
+   * names a model, since the same provider usually fails the same way.
+   */
   private fallbacksFor(primary: Target, override?: string[]): Target[] {
+    if (override?.length === 1 && override[0]?.toLowerCase() === 'none') return [];
     const order = override ?? (this.config.fallbackEnabled ? this.config.fallbackOrder : []);
     const targets: Target[] = [];
     for (const entry of order) {
       const explicit = splitProviderModel(entry, this.registry);
-      const target = explicit ?? this.defaultTarget(entry);
+      const target = explicit ?? (entry === primary.provider ? undefined : this.defaultTarget(entry, primary.model));
       if (!target || (target.provider === primary.provider && target.model === primary.model)) continue;
+      if (targets.some((t) => t.provider === target.provider && t.model === target.model)) continue;
       targets.push(target);
     }
     return targets;
   }
 
-  private defaultTarget(provider: string): Target | undefined {
+  /**
+   * The model a fallback provider answers with: its configured model (OLLAMA_MODEL, LMSTUDIO_MODEL, `models:` in
+   * the config file); else the requested model when it lists that too; else, for a local server, the first model
+   * it lists. Only cached listings are read, so resolving never waits on a slow provider.
+   */
+  private defaultTarget(provider: string, requestedModel: string): Target | undefined {
     if (!this.registry.has(provider)) return undefined;
-    const model = this.registry.defaultModel(provider);
-    return model ? { provider, model, weight: 1 } : undefined;
+    const configured = this.registry.config(provider)?.models?.[0];
+    if (configured) return { provider, model: configured, weight: 1 };
+    const listed = this.registry.cachedModels(provider)?.models ?? [];
+    if (listed.some((m) => m.id === requestedModel)) return { provider, model: requestedModel, weight: 1 };
+    const type = this.registry.get(provider)?.type;
+    const first = listed[0]?.id;
+    return first && (type === 'ollama' || type === 'lmstudio') ? { provider, model: first, weight: 1 } : undefined;
   }
 
   private async bareModel(name: string): Promise<Target> {

@@ -1,14 +1,20 @@
-// Runs one request against a route plan: capability filter, breaker skip, rounds over the targets with retries,
-// backoff (honouring Retry-After), fallback, first-token and total timeouts. Records every attempt.
+// Runs one request against a route plan: capability filter, health skip, rounds over the targets with retries,
+// backoff (honouring Retry-After), fallback, and the four timeouts (connect, first token, idle, total).
+// Records every attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError, invalidRequest, noProviderAvailable, toGatewayError } from '../errors.js';
 import type { CallOptions, ChatStreamEvent, Provider } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
+import { withConnectTimeout } from '../upstream/http.js';
 import type { HealthTracker } from './health.js';
+import { Deadline } from './deadline.js';
 import { describeNeeds, needsOf, orderTargets, satisfies } from './order.js';
 import type { RoutePlan, Target } from './resolve.js';
+import { streamHandle, type StreamHandle } from './stream-handle.js';
+
+export type { StreamHandle } from './stream-handle.js';
 
 export interface AttemptRecord {
   provider: string;
@@ -27,78 +33,85 @@ export interface RouterObserver {
   fallback?(from: Target, to: Target): void;
 }
 
+export interface RouterOptions {
+  /** Weighted load balancing and backoff jitter; tests inject a deterministic one. */
+  random?: () => number;
+  /** Waits between rounds; tests inject one that records the wait instead of sleeping. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
 export interface RunContext {
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   attempts: AttemptRecord[];
 }
 
-export interface StreamHandle {
-  target: Target;
-  first: ChatStreamEvent;
-  rest: AsyncIterator<ChatStreamEvent>;
-  /** Upstream wait until the first event arrived. */
-  upstreamMs: number;
-  /** Call once the stream ended: with an error if it failed after the first event. Releases the upstream. */
-  finish(error?: GatewayError): void;
-}
-
-interface Attempted<T> {
+/** A successful attempt, still holding the upstream: its abort controller and the listener tying it to the request. */
+export interface Attempted<T> {
   value: T;
   target: Target;
+  record: AttemptRecord;
   upstreamMs: number;
   controller: AbortController;
+  /** Unties the upstream from the request's signals (call once the upstream is done). */
+  detach(): void;
+  /** Any failure of this upstream (now or later, mid-stream) → the GatewayError that explains it. */
+  classify(thrown: unknown): GatewayError;
 }
 
-const clientClosed = () => new GatewayError({ status: 499, message: 'client closed the request', code: 'client_closed', retryable: false, fallback: false });
+type Call<T> = (provider: Provider, target: Target, options: CallOptions, controller: AbortController) => Promise<T>;
+
+export const clientClosed = () =>
+  new GatewayError({ status: 499, message: 'client closed the request', code: 'client_closed', retryable: false, fallback: false });
+
+const defaultSleep = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal });
 
 export class Router {
+  private readonly random: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly health: HealthTracker,
     private readonly observer: RouterObserver = {},
-  ) {}
+    options: RouterOptions = {},
+  ) {
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
 
   async chat(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<{ completion: ChatCompletion; target: Target; upstreamMs: number }> {
     const result = await this.run(request, plan, ctx, (provider, target, options) => provider.chat(request, target.model, options));
+    result.detach();
     this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
     return { completion: result.value, target: result.target, upstreamMs: result.upstreamMs };
   }
 
-  /** Opens a stream and waits for its first event, so anything that fails before then can still fall back. */
+  /**
+   * Opens a stream and waits for its first event, so anything that fails before then (the first-token timeout
+   * included, which also covers the wait for response headers) can still fall back.
+   */
   async stream(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<StreamHandle> {
     const firstTokenMs = plan.settings.first_token_timeout_ms;
     const result = await this.run(request, plan, ctx, async (provider, target, options, controller) => {
-      const iterator = (await provider.chatStream(request, target.model, options))[Symbol.asyncIterator]();
-      const timer = setTimeout(() => controller.abort(new GatewayError({ status: 504, message: `${target.provider}: no first token within ${firstTokenMs} ms`, code: 'first_token_timeout', provider: target.provider })), firstTokenMs);
+      const timer = setTimeout(
+        () => controller.abort(new GatewayError({ status: 504, message: `${target.provider}: no first token within ${firstTokenMs} ms`, code: 'first_token_timeout', provider: target.provider })),
+        firstTokenMs,
+      );
+      let iterator: AsyncIterator<ChatStreamEvent> | undefined;
       try {
+        iterator = (await provider.chatStream(request, target.model, options))[Symbol.asyncIterator]();
         const first = await iterator.next();
         if (first.done) throw new GatewayError({ status: 502, message: `${target.provider}: empty stream`, code: 'upstream_stream_truncated', provider: target.provider });
         return { first: first.value, iterator };
       } catch (err) {
-        void iterator.return?.();
+        void iterator?.return?.().catch(() => undefined);
         throw err;
       } finally {
         clearTimeout(timer);
       }
     });
-    const { target, controller } = result;
-    let finished = false;
-    return {
-      target,
-      first: result.value.first,
-      rest: result.value.iterator,
-      upstreamMs: result.upstreamMs,
-      finish: (error) => {
-        if (finished) return;
-        finished = true;
-        if (!error) this.health.onSuccess(target.provider, target.model, result.upstreamMs);
-        else if (error.code === 'client_closed') this.health.release(target.provider, target.model);
-        else this.health.onFailure(target.provider, target.model, error.message);
-        controller.abort();
-        void result.value.iterator.return?.();
-      },
-    };
+    return streamHandle(result, plan.settings.idle_timeout_ms, this.health);
   }
 
   private candidates(request: ChatRequest, plan: RoutePlan): Array<{ target: Target; provider: Provider }> {
@@ -106,66 +119,88 @@ export class Router {
     const known = plan.targets
       .map((target) => ({ target, provider: this.registry.get(target.provider) }))
       .filter((c): c is { target: Target; provider: Provider } => c.provider !== undefined);
+    if (known.length === 0) throw noProviderAvailable(plan.requested, 1);
     const able = known.filter((c) => satisfies(c.provider.capabilities(c.target.model), needs));
     if (able.length === 0) {
       throw invalidRequest(`No target of '${plan.requested}' supports this request (${describeNeeds(needs)})`, 'model', 'unsupported_capability');
     }
     const byKey = new Map(able.map((c) => [`${c.target.provider}/${c.target.model}`, c]));
-    return orderTargets({ ...plan, targets: able.map((c) => c.target) }, (t) => this.health.latency(t.provider, t.model)).map(
+    return orderTargets({ ...plan, targets: able.map((c) => c.target) }, (t) => this.health.latency(t.provider, t.model), this.random).map(
       (t) => byKey.get(`${t.provider}/${t.model}`)!,
     );
   }
 
-  private async run<T>(
-    request: ChatRequest,
-    plan: RoutePlan,
-    ctx: RunContext,
-    call: (provider: Provider, target: Target, options: CallOptions, controller: AbortController) => Promise<T>,
-  ): Promise<Attempted<T>> {
+  private async run<T>(request: ChatRequest, plan: RoutePlan, ctx: RunContext, call: Call<T>): Promise<Attempted<T>> {
     const settings = plan.settings;
     const candidates = this.candidates(request, plan);
-    const deadline = Date.now() + settings.timeout_ms;
-    const totalTimeout = AbortSignal.timeout(settings.timeout_ms);
-    const overall = AbortSignal.any([ctx.signal, totalTimeout]);
+    const total = new Deadline(ctx.signal, settings.timeout_ms);
+    try {
+      const attempted = await this.attempt(candidates, plan, ctx, total, call);
+      const detachAttempt = attempted.detach;
+      return {
+        ...attempted,
+        detach: () => {
+          detachAttempt();
+          total.dispose();
+        },
+      };
+    } catch (err) {
+      total.dispose();
+      throw err;
+    }
+  }
+
+  private async attempt<T>(
+    candidates: Array<{ target: Target; provider: Provider }>,
+    plan: RoutePlan,
+    ctx: RunContext,
+    total: Deadline,
+    call: Call<T>,
+  ): Promise<Attempted<T>> {
+    const settings = plan.settings;
+    const deadline = total.endsAt;
+    const overall = total.signal;
     const dead = new Set<Target>();
+    const tried = new Set<Target>();
     let lastError: GatewayError | undefined;
     let previous: Target | undefined;
-    let anyTried = false;
 
     for (let round = 0; round <= settings.retries; round++) {
       let waitMs = 0;
       for (const { target, provider } of candidates) {
         if (dead.has(target)) continue;
+        if (overall.aborted) throw this.classify(overall.reason, undefined, ctx, total, settings.timeout_ms);
         if (!this.health.tryAcquire(target.provider, target.model)) continue;
-        if (previous && previous !== target) this.observer.fallback?.(previous, target);
-        else if (previous === target) this.observer.retry?.(target);
+        if (tried.has(target)) this.observer.retry?.(target);
+        else if (previous) this.observer.fallback?.(previous, target);
         previous = target;
-        anyTried = true;
+        tried.add(target);
 
         const controller = new AbortController();
         const onAbort = () => controller.abort(overall.reason);
         overall.addEventListener('abort', onAbort, { once: true });
+        const detach = () => overall.removeEventListener('abort', onAbort);
+        const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, settings.timeout_ms, target.provider);
         const startedAt = new Date();
         const remaining = Math.max(1, deadline - Date.now());
+        const options: CallOptions = {
+          signal: controller.signal,
+          firstByteTimeoutMs: Math.min(settings.first_token_timeout_ms, remaining),
+          idleTimeoutMs: settings.idle_timeout_ms,
+        };
         try {
-          const value = await call(provider, target, {
-            signal: controller.signal,
-            firstByteTimeoutMs: Math.min(settings.first_token_timeout_ms, remaining),
-            idleTimeoutMs: settings.idle_timeout_ms,
-          }, controller);
+          const value = await withConnectTimeout(Math.min(settings.connect_timeout_ms, remaining), () => call(provider, target, options, controller));
           const upstreamMs = Date.now() - startedAt.getTime();
-          this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: upstreamMs, status: 200 }, 'success');
-          return { value, target, upstreamMs, controller };
+          const record: AttemptRecord = { provider: target.provider, model: target.model, startedAt, latencyMs: upstreamMs, status: 200 };
+          this.record(ctx, record, 'success');
+          return { value, target, record, upstreamMs, controller, detach, classify };
         } catch (thrown) {
-          overall.removeEventListener('abort', onAbort);
+          detach();
+          const err = classify(thrown);
           controller.abort();
-          const err = this.classify(thrown, controller, ctx, totalTimeout, settings.timeout_ms);
           this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: Date.now() - startedAt.getTime(), status: err.upstreamStatus ?? err.status, error: err.message, errorCode: err.code ?? undefined }, 'failure');
-          if (err.code === 'client_closed') {
-            this.health.release(target.provider, target.model);
-            throw err;
-          }
-          if (!err.fallbackable) {
+          if (err.code === 'client_closed' || !err.fallbackable) {
+            // Neither says anything about the deployment's health (the client left; the request itself was bad).
             this.health.release(target.provider, target.model);
             throw err;
           }
@@ -181,29 +216,30 @@ export class Router {
       }
       if (round === settings.retries || !lastError) break;
       if (candidates.every((c) => dead.has(c.target))) break;
-      const backoff = settings.backoff_base_ms * 2 ** round * (0.5 + Math.random());
+      const backoff = settings.backoff_base_ms * 2 ** round * (0.5 + this.random());
       const wait = Math.max(waitMs, backoff);
+      // A wait that would end past the total timeout cannot help: answer now with what we know.
       if (Date.now() + wait >= deadline) break;
       try {
-        await sleep(wait, undefined, { signal: overall });
+        await this.sleep(wait, overall);
       } catch {
         throw ctx.signal.aborted ? clientClosed() : lastError;
       }
     }
     if (lastError) throw lastError;
-    if (!anyTried) {
-      const retryAfterMs = Math.min(...candidates.map((c) => this.health.retryAfterMs(c.target.provider, c.target.model)));
-      throw noProviderAvailable(plan.requested, Math.max(1, Math.ceil(retryAfterMs / 1000)));
-    }
-    throw new GatewayError({ status: 502, message: 'no upstream answered', code: 'upstream_error' });
+    // Nothing was tried: every candidate is skipped as unhealthy (circuit open, or its provider's probe failed).
+    const retryAfterMs = Math.min(...candidates.map((c) => this.health.retryAfterMs(c.target.provider, c.target.model)));
+    throw noProviderAvailable(plan.requested, Math.max(1, Math.ceil(retryAfterMs / 1000)));
   }
 
-  private classify(thrown: unknown, controller: AbortController, ctx: RunContext, total: AbortSignal, totalMs: number): GatewayError {
+  private classify(thrown: unknown, controller: AbortController | undefined, ctx: RunContext, total: Deadline, totalMs: number, provider?: string): GatewayError {
     if (ctx.signal.aborted) return clientClosed();
-    if (total.aborted) return new GatewayError({ status: 504, message: `request exceeded the total timeout of ${totalMs} ms`, code: 'total_timeout', retryable: false, fallback: true });
-    const reason: unknown = controller.signal.reason;
+    if (total.timedOut) {
+      return new GatewayError({ status: 504, message: `request exceeded the total timeout of ${totalMs} ms`, code: 'total_timeout', provider, retryable: false, fallback: true });
+    }
+    const reason: unknown = controller?.signal.reason;
     if (reason instanceof GatewayError) return reason;
-    return toGatewayError(thrown);
+    return toGatewayError(thrown, provider);
   }
 
   private record(ctx: RunContext, record: AttemptRecord, outcome: 'success' | 'failure'): void {

@@ -1,5 +1,6 @@
 // The only module that imports undici: pooled keep-alive dispatchers, outbound proxy, timeouts, body helpers.
-import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Agent, EnvHttpProxyAgent, ProxyAgent, buildConnector, request, type Dispatcher } from 'undici';
 import { GatewayError, toGatewayError, upstreamTimeout } from '../errors.js';
 
 export interface DispatcherOptions {
@@ -15,13 +16,37 @@ function hasEnvProxy(): boolean {
   return Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
 }
 
+/** A route's own connect timeout, for the connections opened while `fn` (one upstream call) runs. */
+const connectScope = new AsyncLocalStorage<number>();
+export function withConnectTimeout<T>(timeoutMs: number | undefined, fn: () => T): T {
+  return timeoutMs === undefined ? fn() : connectScope.run(timeoutMs, fn);
+}
+
+/**
+ * The connector picks its timeout per connection: a route's (withConnectTimeout) or the dispatcher's default.
+ * undici calls the connector synchronously from the dispatch that needs the connection, so the scope is the
+ * request's own; pooled connections are shared by every route once open.
+ */
+function scopedConnector(defaultMs: number): buildConnector.connector {
+  const connectors = new Map<number, buildConnector.connector>();
+  return (opts, callback) => {
+    const timeout = connectScope.getStore() ?? defaultMs;
+    let connector = connectors.get(timeout);
+    if (!connector) {
+      connector = buildConnector({ timeout });
+      connectors.set(timeout, connector);
+    }
+    connector(opts, callback);
+  };
+}
+
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const connect = { timeout: options.connectTimeoutMs ?? 10_000 };
   // Keep-alive long enough to span bursts; pipelining off because LLM calls are long-lived.
   const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, connect };
   if (options.proxyUrl) return new ProxyAgent({ uri: options.proxyUrl, ...pool });
   if (options.useEnvProxy !== false && hasEnvProxy()) return new EnvHttpProxyAgent({ ...pool });
-  return new Agent(pool);
+  return new Agent({ ...pool, connect: scopedConnector(connect.timeout) });
 }
 
 export interface UpstreamRequest {

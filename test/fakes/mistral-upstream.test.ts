@@ -98,4 +98,16 @@ describe('fake upstream in Mistral mode with the Mistral client', () => {
     expect(invalid).toBeInstanceOf(HTTPValidationError);
     expect((invalid as HTTPValidationError).detail?.[0]?.msg).toBe('Field required');
   });
+
+  it("answers embeddings.create with every field the SDK sends, and refuses OpenAI's `dimensions`", async () => {
+    const res = await client.embeddings.create({ model: 'mistral-embed', inputs: ['a', 'bb'], outputDimension: 8, outputDtype: 'float', encodingFormat: 'float', metadata: { k: 'v' } });
+    expect(res.data.map((d) => d.embedding?.length)).toEqual([3, 3]);
+    expect(fake.requests[0]).toMatchObject({ path: '/v1/embeddings', body: { input: ['a', 'bb'], output_dimension: 8, encoding_format: 'float' } });
+    const openAIShaped = await fetch(`${fake.baseUrl}/embeddings`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer mistral-key', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mistral-embed', input: 'a', dimensions: 8 }),
+    });
+    expect(openAIShaped.status).toBe(422);
+  });
 });

@@ -53,6 +53,17 @@ export function validateMistralBody(body: unknown): FakeReply | undefined {
   return undefined;
 }
 
+/** Mistral's embeddings fields (its SDK's EmbeddingRequest outbound schema); anything else is a 422 like chat's. */
+const MISTRAL_EMBEDDING_FIELDS = new Set(['model', 'metadata', 'input', 'output_dimension', 'output_dtype', 'encoding_format']);
+
+export function validateMistralEmbeddingsBody(body: unknown): FakeReply | undefined {
+  if (!isObject(body)) return { status: 400, json: { object: 'error', message: 'Invalid JSON body', type: 'invalid_request_error', param: null, code: null } };
+  for (const [key, value] of Object.entries(body)) {
+    if (!MISTRAL_EMBEDDING_FIELDS.has(key)) return mistral422(['body', key], value);
+  }
+  return undefined;
+}
+
 /** Ollama's /v1 decodes only base64 data URLs (openai/openai.go); anything else is a 400. */
 export function validateOllamaBody(body: unknown): FakeReply | undefined {
   const messages = isObject(body) && Array.isArray(body.messages) ? body.messages : [];

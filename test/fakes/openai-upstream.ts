@@ -32,7 +32,7 @@
 // the mode's vendor: OpenAI/Ollama send a `choices: []` usage chunk when include_usage is set, Mistral puts usage on
 // the finish chunk); POST /embeddings returns 3-dim vectors; GET /models, GET /models/{id}; ollama mode adds
 // GET /api/tags and GET /api/version. apiKey set → any request without `Authorization: Bearer <apiKey>` gets
-// OpenAI's 401. mistral mode is strict like Mistral: unknown top-level or message fields → 422 extra_forbidden.
+// OpenAI's 401. mistral mode is strict like Mistral: unknown top-level or message fields (chat and embeddings) → 422 extra_forbidden.
 // ollama mode rejects non-data image URLs with 400, as Ollama does.
 //
 // Body builders are re-exported from openai-upstream-bodies.ts: completionBody, chunkBody, usageChunkBody, usageBody,
@@ -49,7 +49,7 @@ import {
   textStreamChunks,
   type FakeMode,
 } from './openai-upstream-bodies.js';
-import { validateMistralBody, validateOllamaBody } from './openai-upstream-validation.js';
+import { validateMistralBody, validateMistralEmbeddingsBody, validateOllamaBody } from './openai-upstream-validation.js';
 
 export * from './openai-upstream-bodies.js';
 
@@ -161,7 +161,11 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeUp
       return undefined;
     }
     if (req.method !== 'POST') return undefined;
-    if (route === '/embeddings') return { json: embeddingsBody(body?.input, String(body?.model ?? 'embed')) };
+    if (route === '/embeddings') {
+      // Mistral's answer also carries an id (its SDK requires one).
+      const list = embeddingsBody(body?.input, String(body?.model ?? 'embed'));
+      return { json: mode === 'mistral' ? { id: `embd-${requests.length}`, ...list } : list };
+    }
     if (route !== '/chat/completions') return undefined;
     const text = lastUserText(body);
     const model = String(body?.model ?? models[0] ?? 'fake');
@@ -176,6 +180,7 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeUp
 
   function validate(req: RecordedRequest): FakeReply | undefined {
     if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) return automatic(req);
+    if (req.method === 'POST' && mode === 'mistral' && req.path.endsWith('/embeddings')) return validateMistralEmbeddingsBody(req.body);
     if (req.method !== 'POST' || !req.path.endsWith('/chat/completions')) return undefined;
     if (mode === 'mistral') return validateMistralBody(req.body);
     if (mode === 'ollama') return validateOllamaBody(req.body);

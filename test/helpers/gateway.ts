@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { ImageFetcher } from '../../src/providers/inline-images.js';
 import type { WriterOptions } from '../../src/request-log/writer.js';
 import { createServices, type Services } from '../../src/services.js';
 
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   writer?: WriterOptions;
   /** Last-minute changes to the loaded config (e.g. routing timeouts a test wants short). */
   configure?(config: Config): void;
+  /** How adapters fetch remote image URLs (the code-only seam in ProviderDeps); default: https only. */
+  fetchImage?: ImageFetcher;
 }
 
 let template: Promise<Blob> | undefined;
@@ -59,6 +62,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     defaultMetrics: false,
     writer: { flushIntervalMs: 20, spillDir: undefined, ...options.writer },
     pgliteTemplate: config.databaseUrl ? undefined : await pgliteTemplate(),
+    fetchImage: options.fetchImage,
   });
   const app = buildApp(services, log);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -107,10 +107,14 @@ describe('toAnthropicRequest', () => {
 
       Answer in French.",
           "temperature": 1,
-          "top_p": 0.9,
         },
       }
     `);
+  });
+
+  it('sends top_p only without temperature (newer models refuse the pair)', () => {
+    expect(toAnthropicRequest(req({ messages: [user('x')], top_p: 0.9 }), 'claude-sonnet-4-5').body).toMatchObject({ top_p: 0.9 });
+    expect(toAnthropicRequest(req({ messages: [user('x')], top_p: 0.9, temperature: 0.2 }), 'claude-haiku-4-5').body).not.toHaveProperty('top_p');
   });
 
   it('turns a tool round trip into tool_use / tool_result blocks, all results in one user turn', () => {

@@ -9,7 +9,7 @@ import { chatRequestSchema, type ChatRequest } from '../../src/schemas/chat-requ
 import type { ChatCompletionChunk } from '../../src/schemas/chat-response.js';
 import { createGeminiProvider, type GeminiProviderOverrides } from '../../src/providers/gemini.js';
 import { geminiEndpoints } from '../../src/providers/gemini-endpoints.js';
-import { httpImageFetcher } from '../../src/providers/gemini-io.js';
+import { createImageFetcher } from '../../src/providers/inline-images.js';
 import type { ChatStreamEvent, ProviderConfig } from '../../src/providers/provider.js';
 import { FakeGeminiUpstream, textResponse } from '../fakes/gemini-upstream.js';
 
@@ -135,7 +135,7 @@ describe('image URLs', () => {
     req({ messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url } }] }] });
 
   it('fetches a remote image and sends it inline', async () => {
-    const provider = studio({ fetchImage: httpImageFetcher(dispatcher, 'gemini', { allowHttp: true }) });
+    const provider = studio({ fetchImage: createImageFetcher({ provider: 'gemini', dispatcher, allowHttp: true, allowPdf: true }) });
     await provider.chat(withImage(`${imagesUrl}/cat.png`), 'gemini-2.5-flash', options());
     const body = fake.requests[0]!.body as { contents: Array<{ parts: unknown[] }> };
     expect(body.contents[0]!.parts[1]).toEqual({ inlineData: { mimeType: 'image/png', data: PNG.toString('base64') } });
@@ -158,9 +158,9 @@ describe('image URLs', () => {
     ['/page', 'not an image'],
     ['/big.png', 'larger than 1024 bytes'],
   ])('refuses %s with a 400 before calling Gemini', async (path, why) => {
-    const provider = studio({ fetchImage: httpImageFetcher(dispatcher, 'gemini', { maxBytes: 1024, allowHttp: true }) });
+    const provider = studio({ fetchImage: createImageFetcher({ provider: 'gemini', dispatcher, maxBytes: 1024, allowHttp: true, allowPdf: true }) });
     const error = await provider.chat(withImage(`${imagesUrl}${path}`), 'gemini-2.5-flash', options()).catch((err: unknown) => err);
-    expect(error).toMatchObject({ status: 400, code: 'invalid_image_url', retryable: false });
+    expect(error).toMatchObject({ status: 400, code: 'invalid_image_url', retryable: false, param: 'messages[0].content[1].image_url.url' });
     expect((error as Error).message).toContain(why);
     expect(fake.requests).toHaveLength(0);
   });

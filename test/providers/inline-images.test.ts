@@ -24,6 +24,9 @@ beforeAll(async () => {
       res.write(Buffer.alloc(3000));
       res.end(Buffer.alloc(3000));
     } else if (req.url === '/page') res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>');
+    else if (req.url === '/doc') res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.7\n');
+    else if (req.url === '/photo.heic' || req.url === '/blob') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from('ftypheic'));
+    else if (req.url === '/slow') return; // never answers: abort tests
     else res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,6 +68,26 @@ describe('createImageFetcher', () => {
     expect((await failure(strict(`${base}/cat.png`, signal()))).message).toContain('http: URLs are not fetched');
     const closed = await failure(fetcher('http://127.0.0.1:9/cat.png', signal()));
     expect(closed).toMatchObject({ status: 400, code: 'invalid_image_url' });
+  });
+});
+
+describe('the fetcher Gemini, Ollama and LM Studio share', () => {
+  it('takes PDFs only when allowed', async () => {
+    expect((await failure(fetcher(`${base}/doc`, signal()))).message).toContain("not an image (content-type 'application/pdf')");
+    const withPdf = createImageFetcher({ provider: 'gemini', dispatcher, allowHttp: true, allowPdf: true });
+    expect(await withPdf(`${base}/doc`, signal())).toEqual({ mimeType: 'application/pdf', data: Buffer.from('%PDF-1.7\n') });
+  });
+
+  it('falls back to the URL extension for untyped bytes it cannot sniff', async () => {
+    expect((await fetcher(`${base}/photo.heic`, signal())).mimeType).toBe('image/heic');
+    expect((await failure(fetcher(`${base}/blob`, signal()))).message).toContain("not an image (content-type 'application/octet-stream')");
+  });
+
+  it('keeps an abort an abort (client gone or timeout), not a 400 about the URL', async () => {
+    const controller = new AbortController();
+    const reason = new Error('client went away');
+    setTimeout(() => controller.abort(reason), 20);
+    expect(await failure(fetcher(`${base}/slow`, controller.signal))).toBe(reason);
   });
 });
 

@@ -1,6 +1,20 @@
-// LM Studio's OpenAI-compatible server (base URL ends in /v1): reasoning_content passes, the rest is the generic surface.
-import type { OpenAIWirePreset } from '../openai-compatible.js';
+// LM Studio's OpenAI-compatible server (base URL ends in /v1): reasoning_content passes, remote images are inlined,
+// the rest is the generic surface.
+import type { ChatRequest } from '../../schemas/chat-request.js';
+import { createImageFetcher, inlineImageUrls } from '../inline-images.js';
+import type { OpenAIWireCall, OpenAIWirePreset } from '../openai-compatible.js';
 import { allCapabilities, forNonOpenAIServer, reasoningAliasChunk, reasoningAliasCompletion } from './shared.js';
+
+/**
+ * LM Studio reads only base64 data URLs in `image_url`; a remote URL is not fetched (lmstudio-bug-tracker#1120),
+ * so the gateway downloads it and sends the bytes, as for Ollama.
+ */
+async function toLmStudioBody(body: ChatRequest, call: OpenAIWireCall): Promise<ChatRequest> {
+  const base = forNonOpenAIServer(body);
+  const fetcher = call.ctx.deps.fetchImage ?? createImageFetcher({ provider: call.ctx.config.id, dispatcher: call.ctx.deps.dispatcher });
+  const messages = await inlineImageUrls(base.messages, fetcher, call.signal);
+  return messages === base.messages ? base : { ...base, messages };
+}
 
 /**
  * Listing and probing use GET /v1/models (wire doc §7), which also works when "Require Authentication" is on.
@@ -9,7 +23,7 @@ import { allCapabilities, forNonOpenAIServer, reasoningAliasChunk, reasoningAlia
  */
 export const lmstudioPreset: OpenAIWirePreset = {
   capabilities: () => ({ ...allCapabilities, reasoning: false, files: false }),
-  toUpstreamBody: (body) => forNonOpenAIServer(body),
+  toUpstreamBody: toLmStudioBody,
   normaliseChunk: reasoningAliasChunk,
   normaliseCompletion: reasoningAliasCompletion,
 };

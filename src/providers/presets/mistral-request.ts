@@ -1,6 +1,7 @@
-// OpenAI request → Mistral's strict request: only the fields Mistral accepts, renamed where it names them differently.
+// OpenAI chat and embeddings requests → Mistral's strict ones: only the fields Mistral accepts, renamed where it names them differently.
 import type { ChatMessage, ChatRequest, FunctionTool, UserContentPart } from '../../schemas/chat-request.js';
 import { contentText } from '../../schemas/chat-request.js';
+import type { EmbeddingsRequest } from '../../schemas/embeddings.js';
 
 /**
  * Mistral answers 422 `extra_forbidden` to any field it does not know (wire doc §4; fixture
@@ -131,4 +132,15 @@ export function toMistralBody(body: ChatRequest): Record<string, unknown> {
   out.messages = toMistralMessages(body.messages);
   Object.assign(out, toMistralTools(body));
   return out;
+}
+
+/**
+ * Mistral's embeddings body (its SDK's EmbeddingRequest: model, input, output_dimension, output_dtype,
+ * encoding_format): OpenAI's `dimensions` is `output_dimension`, and `user` would be a 422.
+ */
+export function toMistralEmbeddingsBody(request: EmbeddingsRequest, model: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { model, input: request.input };
+  if (request.dimensions != null) body.output_dimension = request.dimensions;
+  if (request.encoding_format != null) body.encoding_format = request.encoding_format;
+  return body;
 }

@@ -1,7 +1,7 @@
 // Mistral La Plateforme: strict request whitelist (mistral-request.ts), answer rewrites (mistral-response.ts), model capabilities.
 import type { OpenAIWirePreset } from '../openai-compatible.js';
 import type { Capabilities } from '../provider.js';
-import { toMistralBody } from './mistral-request.js';
+import { toMistralBody, toMistralEmbeddingsBody } from './mistral-request.js';
 import { fromMistralChunk, fromMistralCompletion } from './mistral-response.js';
 
 /**
@@ -30,6 +30,7 @@ export const mistralPreset: OpenAIWirePreset = {
   streamUsageOption: false,
   capabilities: mistralCapabilities,
   toUpstreamBody: (body) => toMistralBody(body),
+  toEmbeddingsBody: toMistralEmbeddingsBody,
   rewriteChunkJson: fromMistralChunk,
   rewriteCompletionJson: fromMistralCompletion,
 };

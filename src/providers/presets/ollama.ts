@@ -35,7 +35,7 @@ export function withoutToolChoice(body: ChatRequest): ChatRequest {
 async function toOllamaBody(body: ChatRequest, call: OpenAIWireCall, fetchImage: ImageFetcher | undefined): Promise<ChatRequest> {
   const base = withoutToolChoice(forNonOpenAIServer(body));
   // Ollama accepts only base64 data URLs for images (wire doc §6.2): fetch remote ones here.
-  const fetcher = fetchImage ?? createImageFetcher({ provider: call.ctx.config.id, dispatcher: call.ctx.deps.dispatcher });
+  const fetcher = fetchImage ?? call.ctx.deps.fetchImage ?? createImageFetcher({ provider: call.ctx.config.id, dispatcher: call.ctx.deps.dispatcher });
   const messages = await inlineImageUrls(base.messages, fetcher, call.signal);
   return messages === base.messages ? base : { ...base, messages };
 }

@@ -1,0 +1,288 @@
+// The log writer against a fake store that fails on command: batching, retry with backoff, spill on overflow and on a
+// lasting outage, replay (also by the next process), close spilling the rest, poison entries, hung writes.
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import type { LogEntry } from '../../src/request-log/store.js';
+import { SpillFile } from '../../src/request-log/spill.js';
+import { LogWriter, type LogSink, type WriterOptions } from '../../src/request-log/writer.js';
+
+/** A store with Postgres' relevant manners: a batch is one transaction, rows are keyed by id, NUL is refused. */
+class FakeStore implements LogSink {
+  readonly rows = new Map<string, LogEntry>();
+  /** How often each id was inserted by a successful statement (the real store ignores conflicts; counting shows retries). */
+  readonly inserts = new Map<string, number>();
+  calls = 0;
+  down = false;
+  hang = false;
+  /** Ids refused even alone while the store is up (a constraint the entry violates). */
+  readonly refuse = new Set<string>();
+
+  async insert(entries: LogEntry[]): Promise<void> {
+    this.calls++;
+    if (this.hang) return new Promise(() => undefined);
+    if (this.down) throw new Error('Failed query: insert into "request_logs" … params: SECRET-BODY', { cause: new Error('connect ECONNREFUSED 127.0.0.1:5432') });
+    for (const e of entries) {
+      if (JSON.stringify(e).includes('\\u0000')) throw new Error('unsupported Unicode escape sequence');
+      if (this.refuse.has(e.request.id)) throw new Error('violates check constraint');
+    }
+    for (const e of entries) {
+      this.rows.set(e.request.id, e);
+      this.inserts.set(e.request.id, (this.inserts.get(e.request.id) ?? 0) + 1);
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (this.hang) return new Promise(() => undefined);
+    if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+  }
+}
+
+function entry(id: string, content = `answer ${id}`): LogEntry {
+  const now = new Date('2026-01-02T03:04:05.000Z');
+  return {
+    request: { id, createdAt: now, endpoint: '/v1/chat/completions', status: 200, latencyMs: 5, content, stream: false },
+    attempts: [{ id: `${id}#1`, requestId: id, attempt: 1, startedAt: now, provider: 'mock', model: 'echo', status: 200, latencyMs: 4 }],
+  };
+}
+
+const dirs: string[] = [];
+const writers: LogWriter[] = [];
+afterEach(async () => {
+  await Promise.all(writers.splice(0).map((w) => w.close(100)));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function spillDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-gateway-spill-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function makeWriter(store: FakeStore, options: WriterOptions = {}) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  // A long interval: tests drive flushes themselves unless they pass a short one.
+  const writer = new LogWriter(store, createLogger('info', sink), { flushIntervalMs: 60_000, maxBackoffMs: 40, ...options });
+  writers.push(writer);
+  return { writer, lines };
+}
+
+async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const spillLines = (dir: string) => (existsSync(join(dir, 'request-log.spill.jsonl')) ? readFileSync(join(dir, 'request-log.spill.jsonl'), 'utf8').split('\n').filter(Boolean) : []);
+
+describe('LogWriter', () => {
+  it('writes in batches of batchSize', async () => {
+    const store = new FakeStore();
+    const { writer } = makeWriter(store, { batchSize: 2 });
+    for (let i = 0; i < 5; i++) writer.enqueue(entry(`r${i}`));
+    await writer.flush(true);
+    expect([...store.rows.keys()].sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(store.calls).toBe(3);
+    expect(writer.stats).toMatchObject({ queued: 0, written: 5, degraded: false, failures: 0 });
+  });
+
+  it('keeps entries while the store is down, backs off, and writes them once it is back', async () => {
+    const store = new FakeStore();
+    const { writer, lines } = makeWriter(store, { flushIntervalMs: 10 });
+    store.down = true;
+    for (let i = 0; i < 3; i++) writer.enqueue(entry(`d${i}`));
+    await writer.flush(true);
+    expect(writer.stats).toMatchObject({ queued: 3, degraded: true, failures: 1, written: 0 });
+    const calls = store.calls;
+    await writer.flush(); // within the backoff: no attempt
+    expect(store.calls).toBe(calls);
+    await until(() => writer.stats.failures >= 3); // the timer keeps retrying on its own
+    store.down = false;
+    await until(() => store.rows.size === 3);
+    expect(writer.stats).toMatchObject({ queued: 0, degraded: false, written: 3 });
+    // One warning for the whole outage, one line when it ends; the failed query's parameters (bodies) never logged.
+    const text = lines.join('');
+    expect(text.match(/log store unreachable/g)).toHaveLength(1);
+    expect(text).toContain('ECONNREFUSED');
+    expect(text).toContain('log store reachable again');
+    expect(text).not.toContain('SECRET-BODY');
+  });
+
+  it('spills what does not fit in the queue and replays it, each entry once', async () => {
+    const store = new FakeStore();
+    const dir = spillDir();
+    const { writer } = makeWriter(store, { maxQueue: 2, spillDir: dir, batchSize: 2 });
+    store.down = true;
+    for (let i = 0; i < 7; i++) writer.enqueue(entry(`s${i}`));
+    expect(writer.stats).toMatchObject({ queued: 2, spilled: 5, dropped: 0 });
+    expect(spillLines(dir)).toHaveLength(5);
+    await writer.flush(true);
+    expect(writer.stats).toMatchObject({ queued: 2, spilled: 5, degraded: true });
+    store.down = false;
+    await writer.flush(true);
+    expect([...store.rows.keys()].sort()).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
+    expect([...store.inserts.values()].every((n) => n === 1)).toBe(true);
+    expect(writer.stats).toMatchObject({ queued: 0, spilled: 0, written: 7, degraded: false });
+    expect(spillLines(dir)).toEqual([]);
+    // Replayed entries come back with real Dates (the timestamp columns need them).
+    expect(store.rows.get('s4')?.request.createdAt).toBeInstanceOf(Date);
+    expect(store.rows.get('s4')?.attempts[0]?.startedAt).toEqual(new Date('2026-01-02T03:04:05.000Z'));
+  });
+
+  it('without a spill folder, counts what overflows as dropped', async () => {
+    const store = new FakeStore();
+    const { writer } = makeWriter(store, { maxQueue: 2 });
+    for (let i = 0; i < 4; i++) writer.enqueue(entry(`x${i}`));
+    expect(writer.stats).toMatchObject({ queued: 2, dropped: 2, spilled: 0 });
+  });
+
+  it('moves the queue to the spill file once an outage lasts longer than spillAfterMs', async () => {
+    const store = new FakeStore();
+    const dir = spillDir();
+    const { writer } = makeWriter(store, { spillDir: dir, spillAfterMs: 30 });
+    store.down = true;
+    for (let i = 0; i < 3; i++) writer.enqueue(entry(`l${i}`));
+    await writer.flush(true);
+    expect(writer.stats).toMatchObject({ queued: 3, spilled: 0 }); // a short blip stays in memory
+    await new Promise((r) => setTimeout(r, 40));
+    await writer.flush(true);
+    expect(writer.stats).toMatchObject({ queued: 0, spilled: 3, degraded: true });
+    store.down = false;
+    await writer.flush(true);
+    expect(store.rows.size).toBe(3);
+    expect(writer.stats).toMatchObject({ spilled: 0, degraded: false });
+  });
+
+  it('alternates queue and spill batches, so steady traffic does not starve the replay', async () => {
+    const store = new FakeStore();
+    const dir = spillDir();
+    const { writer } = makeWriter(store, { maxQueue: 2, spillDir: dir, batchSize: 1 });
+    store.down = true;
+    for (let i = 0; i < 4; i++) writer.enqueue(entry(`a${i}`)); // a0, a1 queued; a2, a3 spilled
+    store.down = false;
+    const order: string[] = [];
+    const insert = store.insert.bind(store);
+    store.insert = async (entries) => {
+      order.push(...entries.map((e) => e.request.id));
+      await insert(entries);
+    };
+    await writer.flush(true);
+    expect(order).toEqual(['a0', 'a2', 'a1', 'a3']);
+  });
+
+  it('close() spills what the unreachable store did not take, and the next writer replays it', async () => {
+    const store = new FakeStore();
+    const dir = spillDir();
+    const { writer } = makeWriter(store, { spillDir: dir });
+    store.down = true;
+    for (let i = 0; i < 3; i++) writer.enqueue(entry(`c${i}`));
+    const started = Date.now();
+    await writer.close(2_000);
+    // With a spill folder it does not sit out the deadline against a dead store.
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(writer.stats).toMatchObject({ queued: 0, spilled: 3, dropped: 0 });
+    // Entries finishing after close (a stream cut at the end of the grace period) go straight to the file.
+    writer.enqueue(entry('late'));
+    expect(spillLines(dir)).toHaveLength(4);
+    // A crash mid-append leaves a torn last line: skipped, not fatal.
+    appendFileSync(join(dir, 'request-log.spill.jsonl'), '{"request":{"id":"torn"');
+
+    store.down = false;
+    const next = makeWriter(store, { spillDir: dir }).writer;
+    expect(next.stats.spilled).toBe(5);
+    await next.flush(true);
+    expect([...store.rows.keys()].sort()).toEqual(['c0', 'c1', 'c2', 'late']);
+    expect(next.stats).toMatchObject({ spilled: 0, written: 4 });
+    expect(spillLines(dir)).toEqual([]);
+  });
+
+  it('close() without a spill folder tries until its deadline, then counts the rest as dropped', async () => {
+    const store = new FakeStore();
+    const { writer } = makeWriter(store);
+    store.down = true;
+    writer.enqueue(entry('n0'));
+    const started = Date.now();
+    await writer.close(150);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(store.calls).toBeGreaterThan(1);
+    expect(writer.stats).toMatchObject({ queued: 0, dropped: 1 });
+  });
+
+  it('close() writes what is queued when the store is up', async () => {
+    const store = new FakeStore();
+    const { writer } = makeWriter(store);
+    for (let i = 0; i < 3; i++) writer.enqueue(entry(`u${i}`));
+    await writer.close();
+    expect(store.rows.size).toBe(3);
+  });
+
+  it('an entry the database refuses does not block the others: NUL is stripped, a hopeless one is set aside', async () => {
+    const store = new FakeStore();
+    const dir = spillDir();
+    const { writer, lines } = makeWriter(store, { spillDir: dir });
+    store.refuse.add('bad');
+    writer.enqueue(entry('p0'));
+    writer.enqueue(entry('nul', 'a\u0000b'));
+    writer.enqueue(entry('bad'));
+    writer.enqueue(entry('p1'));
+    await writer.flush(true);
+    expect([...store.rows.keys()].sort()).toEqual(['nul', 'p0', 'p1']);
+    expect(store.rows.get('nul')?.request.content).toBe('ab');
+    expect(writer.stats).toMatchObject({ queued: 0, written: 3, rejected: 1, dropped: 1, degraded: false });
+    expect(readFileSync(join(dir, 'request-log.rejected.jsonl'), 'utf8')).toContain('"id":"bad"');
+    expect(lines.join('')).toContain('"requestId":"bad"');
+    // Set aside, not replayed: later writes are unaffected.
+    writer.enqueue(entry('p2'));
+    await writer.flush(true);
+    expect(store.rows.has('p2')).toBe(true);
+  });
+
+  it('a write that hangs counts as a failure after writeTimeoutMs', async () => {
+    const store = new FakeStore();
+    const { writer } = makeWriter(store, { writeTimeoutMs: 30 });
+    store.hang = true;
+    writer.enqueue(entry('h0'));
+    const started = Date.now();
+    await writer.flush(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(writer.stats).toMatchObject({ queued: 1, degraded: true });
+    store.hang = false;
+    await writer.flush(true);
+    expect(store.rows.has('h0')).toBe(true);
+  });
+});
+
+describe('SpillFile', () => {
+  it('reads from an offset without loading the file, and compacts a large replayed head', () => {
+    const dir = spillDir();
+    const spill = new SpillFile(dir);
+    const big = 'x'.repeat(1024 * 1024);
+    spill.append(Array.from({ length: 20 }, (_, i) => entry(`b${i}`, big)));
+    expect(spill.count()).toBe(20);
+    const seen: string[] = [];
+    for (let i = 0; i < 17; i++) {
+      const [e] = spill.peek(1);
+      seen.push(e!.request.id);
+      spill.consume();
+    }
+    expect(seen).toEqual(Array.from({ length: 17 }, (_, i) => `b${i}`));
+    // More than 16 MiB replayed and over half the file: rewritten to just the tail.
+    expect(statSync(spill.path).size).toBeLessThan(5 * 1024 * 1024);
+    expect(spill.count()).toBe(3);
+    expect(spill.peek(10).map((e) => e.request.id)).toEqual(['b17', 'b18', 'b19']);
+    spill.consume();
+    expect(spill.count()).toBe(0);
+    expect(statSync(spill.path).size).toBe(0);
+  });
+});
