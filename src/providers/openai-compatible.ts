@@ -157,9 +157,12 @@ async function* translateStream(
   let done = false;
   try {
     for await (const event of decodeSse(res.body)) {
+      // No break on [DONE]: leaving a Readable's async iterator early destroys it with an AbortError (a stack
+      // capture per stream, visible in profiles), and the response ends right after [DONE] anyway.
+      if (done) continue;
       if (event.data === '[DONE]') {
         done = true;
-        break;
+        continue;
       }
       const json = safeJsonParse(event.data);
       const streamedError = streamedErrorOf(json);

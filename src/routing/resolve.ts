@@ -16,6 +16,11 @@ export interface RoutePlan {
   strategy: ModelRoute['strategy'];
   targets: Target[];
   settings: RoutingSettings;
+  /**
+   * Set only when the alias overrides the connect timeout: the global one lives on the dispatcher, and scoping a
+   * per-call timeout costs async-context tracking on every promise (Node 20), so it is paid only where asked for.
+   */
+  connectTimeoutOverrideMs?: number;
 }
 
 function splitName(name: string): Target | undefined {
@@ -58,7 +63,13 @@ export class ModelResolver {
         if (!target) throw new GatewayError({ status: 500, message: `route '${name}' names '${t.model}', which is not provider/model`, code: 'bad_route', retryable: false });
         return { ...target, weight: t.weight };
       });
-      return { requested: name, strategy: alias.strategy, targets, settings: { ...settings, ...alias.routing } };
+      return {
+        requested: name,
+        strategy: alias.strategy,
+        targets,
+        settings: { ...settings, ...alias.routing },
+        connectTimeoutOverrideMs: alias.routing?.connect_timeout_ms,
+      };
     }
     const primary = splitProviderModel(name, this.registry) ?? (await this.bareModel(name));
     const targets = [primary, ...this.fallbacksFor(primary, override)];

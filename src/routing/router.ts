@@ -189,7 +189,11 @@ export class Router {
           idleTimeoutMs: settings.idle_timeout_ms,
         };
         try {
-          const value = await withConnectTimeout(Math.min(settings.connect_timeout_ms, remaining), () => call(provider, target, options, controller));
+          const connectMs = plan.connectTimeoutOverrideMs;
+          const value =
+            connectMs === undefined
+              ? await call(provider, target, options, controller)
+              : await withConnectTimeout(Math.min(connectMs, remaining), () => call(provider, target, options, controller));
           const upstreamMs = Date.now() - startedAt.getTime();
           const record: AttemptRecord = { provider: target.provider, model: target.model, startedAt, latencyMs: upstreamMs, status: 200 };
           this.record(ctx, record, 'success');

@@ -69,7 +69,8 @@ export function streamHandle(
         record.error = `after the first byte: ${error.message}`;
         record.errorCode = error.code ?? undefined;
       }
-      controller.abort();
+      // A finished stream has released its upstream already; aborting it anyway costs an AbortError with a stack.
+      if (error) controller.abort();
       void iterator.return?.()?.catch(() => undefined);
     },
   };

@@ -57,6 +57,8 @@ describe('connect timeout', () => {
       strategy: 'fallback' as const,
       targets: [{ provider: 'blackhole', model: 'm', weight: 1 }],
       settings: { ...DEFAULT_ROUTING, retries: 0, connect_timeout_ms: 200 },
+      // What the resolver sets when an alias's routing block names connect_timeout_ms.
+      connectTimeoutOverrideMs: 200,
     };
     const request = chatRequestSchema.parse({ model: 'x', messages: [{ role: 'user', content: 'hi' }] });
     const unscopedAbort = new AbortController();
