@@ -80,3 +80,13 @@ describe('docs/providers.md', () => {
     expect(row.probe).toContain(`\`${WIRE_CALLS[type].probe}\``);
   });
 });
+
+describe('README.md providers tables', () => {
+  it('are the same tables as docs/providers.md (so both stay checked against the code)', () => {
+    const readme = readRepoFile('README.md');
+    for (const name of ['configuration', 'capabilities']) {
+      expect(section(readme, name), name).toBeDefined();
+      expect(section(readme, name), name).toBe(section(doc, name));
+    }
+  });
+});
