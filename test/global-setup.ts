@@ -1,6 +1,6 @@
 // Once per test run: migrate the real Postgres (when DATABASE_URL is set) so parallel files never race on
 // migrations, and build one migrated PGlite template that every test gateway starts from in ~1 s.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -12,7 +12,7 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.DATABASE_URL) {
     const db = await openLogDatabase({ databaseUrl: process.env.DATABASE_URL, pgliteDir: '' });
     await db.close();
@@ -23,4 +23,5 @@ export default async function setup(project: TestProject): Promise<void> {
   await writeFile(path, Buffer.from(await dump.arrayBuffer()));
   await pglite.close();
   project.provide('pgliteTemplatePath', path);
+  return () => rm(path, { force: true });
 }

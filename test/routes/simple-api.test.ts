@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gateway: TestGateway;
+// Unique per run: with DATABASE_URL the log store is shared by every file of the run (and earlier runs).
+const S1 = `s1-${crypto.randomUUID()}`;
+const S2 = `s2-${crypto.randomUUID()}`;
 
 beforeAll(async () => {
   gateway = await startGateway({ env: { MOCK_DELAY_MS: '5' } });
@@ -42,15 +45,15 @@ describe('zero configuration', () => {
 
 describe('simple API', () => {
   it('/api/ask answers with model, provider and request id', async () => {
-    const response = await post('/api/ask', { question: 'what is up', session_id: 's-1' });
+    const response = await post('/api/ask', { question: 'what is up', session_id: S1 });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, string>;
-    expect(body).toMatchObject({ answer: 'what is up', model: 'mock/echo', provider: 'mock', session_id: 's-1' });
+    expect(body).toMatchObject({ answer: 'what is up', model: 'mock/echo', provider: 'mock', session_id: S1 });
     expect(body.request_id).toBe(response.headers.get('x-request-id'));
   });
 
   it('/api/streaming streams content events then [DONE]', async () => {
-    const response = await post('/api/streaming', { question: 'stream this please', session_id: 's-1' });
+    const response = await post('/api/streaming', { question: 'stream this please', session_id: S1 });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const events = (await response.text()).split('\n\n').filter(Boolean);
     expect(events.at(-1)).toBe('data: [DONE]');
@@ -60,16 +63,18 @@ describe('simple API', () => {
   });
 
   it('/api/history returns question/answer pairs newest first, filtered by session', async () => {
-    await post('/api/ask', { question: 'other session', session_id: 's-2' });
-    const all = (await (await fetch(`${gateway.url}/api/history?limit=50`)).json()) as { items: Array<{ question: string; answer: string; session_id: string }> };
-    expect(all.items[0]).toMatchObject({ question: 'other session', answer: 'other session', session_id: 's-2' });
-    const s1 = (await (await fetch(`${gateway.url}/api/history?session_id=s-1&limit=10`)).json()) as { items: Array<{ question: string; answer: string }> };
+    // With DATABASE_URL the store is shared with other test files running in parallel: look only at our sessions.
+    await post('/api/ask', { question: 'other session', session_id: S2 });
+    const all = (await (await fetch(`${gateway.url}/api/history?limit=500`)).json()) as { items: Array<{ question: string; answer: string; session_id: string }> };
+    const ours = all.items.filter((i) => i.session_id === S1 || i.session_id === S2);
+    expect(ours[0]).toMatchObject({ question: 'other session', answer: 'other session', session_id: S2 });
+    const s1 = (await (await fetch(`${gateway.url}/api/history?session_id=${S1}&limit=10`)).json()) as { items: Array<{ question: string; answer: string }> };
     expect(s1.items.map((i) => [i.question, i.answer])).toEqual([
       ['stream this please', 'stream this please'],
       ['what is up', 'what is up'],
     ]);
-    const one = (await (await fetch(`${gateway.url}/api/history?limit=1`)).json()) as { items: unknown[] };
-    expect(one.items).toHaveLength(1);
+    const one = (await (await fetch(`${gateway.url}/api/history?limit=1&session_id=${S1}`)).json()) as { items: Array<{ question: string }> };
+    expect(one.items.map((i) => i.question)).toEqual(['stream this please']);
   });
 
   it('rejects a bad question and a bad limit with 400 naming the field', async () => {
