@@ -15,6 +15,12 @@ export const SSE_HEADERS = {
 };
 
 export class SseWriter {
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.res.uncork();
+  };
+
   constructor(private readonly res: ServerResponse) {}
 
   open(headers: Record<string, string>): void {
@@ -24,6 +30,13 @@ export class SseWriter {
   /** Returns a promise only when the socket is full, so the common path costs no microtask. */
   write(text: string): Promise<void> | undefined {
     if (this.res.destroyed) return undefined;
+    // Events decoded from one upstream read arrive within one tick: cork until the next tick so they leave in
+    // one syscall instead of one each (writev was the top cost in stream profiles).
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(this.uncork);
+    }
     if (this.res.write(text)) return undefined;
     return once(this.res, 'drain').then(
       () => undefined,

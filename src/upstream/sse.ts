@@ -23,6 +23,17 @@ export class SseParser {
     this.buffer += input;
     let start = 0;
     const buf = this.buffer;
+    if (buf.indexOf('\r') === -1) {
+      // Fast path (OpenAI-style \n framing): jump from newline to newline instead of testing every character.
+      let newline = buf.indexOf('\n');
+      while (newline !== -1) {
+        this.line(buf.slice(start, newline), out);
+        start = newline + 1;
+        newline = buf.indexOf('\n', start);
+      }
+      this.buffer = buf.slice(start);
+      return;
+    }
     for (let i = 0; i < buf.length; i++) {
       const ch = buf.charCodeAt(i);
       if (ch !== 10 && ch !== 13) continue;
