@@ -16,6 +16,8 @@ import { createRateLimitHook } from './security/rate-limit.js';
 import { serverTimeouts } from './security/timeouts.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const HEALTH_ROUTES = new Set(['/health', '/health/ready', '/health/providers']);
+const OPEN_ROUTES = new Set([...HEALTH_ROUTES, '/metrics']);
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type…) and ours → one GatewayError. */
 function asGatewayError(err: unknown): GatewayError {
@@ -66,16 +68,20 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   if (cors) app.addHook('onRequest', cors);
   const authenticate = createAuthHook(deps.config.apiKeys);
   const rateLimit = createRateLimitHook(deps.config.rateLimitRpm);
+  // Decided on the matched route, never on the raw URL: the router decodes %xx, so `/%761/models` is /v1/models.
+  // Everything is behind the key except the probes and the scrape endpoint.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    if (req.url.startsWith('/v1/') || req.url.startsWith('/api/')) {
+    if (!OPEN_ROUTES.has(req.routeOptions.url ?? '')) {
       await authenticate(req);
       rateLimit?.(req, reply);
     }
   });
 
   // The health reports need no key and quote upstream errors, which may quote a provider key back.
-  app.addHook('onSend', async (req, _reply, payload) => (req.url.startsWith('/health') && typeof payload === 'string' ? deps.redact(payload) : payload));
+  app.addHook('onSend', async (req, _reply, payload) =>
+    HEALTH_ROUTES.has(req.routeOptions.url ?? '') && typeof payload === 'string' ? deps.redact(payload) : payload,
+  );
 
   app.setErrorHandler((err, req, reply) => {
     const error = asGatewayError(err);
@@ -83,7 +89,6 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     else req.log.info({ status: error.status, code: error.code }, error.message);
     if (error.retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfter)));
     else if (error.status === 429 || error.status === 503) reply.header('retry-after', '1');
-    // 499 is ours for "client went away"; nobody is listening, but keep the status honest in logs.
     // An upstream error may quote the provider key back; no client ever sees it.
     const body = error.toBody();
     body.error.message = deps.redact(body.error.message);

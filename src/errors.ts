@@ -225,7 +225,8 @@ export function upstreamHttpError(provider: string, status: number, details: Ups
     return new GatewayError({ ...base, status: 404, message, code: details.code ?? 'model_not_found', retryable: false, fallback: true });
   }
   const clientStatus = status === 422 ? 400 : status;
-  return new GatewayError({ ...base, status: clientStatus, message, retryable: false });
+  // 409 (e.g. a lock timeout upstream) is the one 4xx worth trying again; the rest are the request's own fault.
+  return new GatewayError({ ...base, status: clientStatus, message, retryable: status === 409 });
 }
 
 /** Retry-After header (seconds or HTTP date) → seconds, undefined when absent or unreadable. */

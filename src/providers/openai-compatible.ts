@@ -179,8 +179,9 @@ async function* translateStream(
         // Mistral and DeepSeek put usage on the finish chunk; the Provider contract wants it in its own chunk.
         yield { chunk: { ...chunk, usage: undefined } };
         yield { chunk: { ...chunk, choices: [], usage: chunk.usage } };
-      } else if (rewritten === json && chunk === parsed.data) {
-        // Hot path: nothing changed, so the route may forward the upstream's own bytes.
+      } else if (rewritten === json && chunk === parsed.data && event.data.indexOf('\n') === -1) {
+        // Hot path: nothing changed, so the route may forward the upstream's own bytes (when they fit on one
+        // `data:` line: a multi-line event was joined with \n by the decoder).
         yield { chunk, raw: event.data };
       } else {
         yield { chunk };

@@ -61,11 +61,13 @@ function lastUserQuestion(request: ChatRequest | undefined): string | null {
 const redactText = (text: string | null, redact: Redactor): string | null => (text === null ? null : redact(text));
 
 export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: Redactor): LogEntry {
+  const rowId = crypto.randomUUID();
   const usage = record.usage ?? undefined;
   const requestBody = logBodies && record.request ? redactJson(record.request, redact) : null;
   return {
     request: {
-      id: record.requestId,
+      id: rowId,
+      xRequestId: record.requestId,
       createdAt: record.startedAt,
       keyId: record.keyId ?? null,
       endpoint: record.endpoint,
@@ -96,8 +98,8 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       errorCode: record.errorCode ?? null,
     },
     attempts: record.attempts.map((a, i) => ({
-      id: `${record.requestId}#${i + 1}`,
-      requestId: record.requestId,
+      id: `${rowId}#${i + 1}`,
+      requestId: rowId,
       attempt: i + 1,
       startedAt: a.startedAt,
       provider: a.provider,

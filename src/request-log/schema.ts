@@ -4,7 +4,10 @@ import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp } from
 export const requestLogs = pgTable(
   'request_logs',
   {
+    /** Our own id for the row: clients may send the same x-request-id twice, and both requests must be kept. */
     id: text('id').primaryKey(),
+    /** The x-request-id the response carried (the client's when it sent one). */
+    xRequestId: text('x_request_id'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     keyId: text('key_id'),
     endpoint: text('endpoint').notNull(),
@@ -34,14 +37,19 @@ export const requestLogs = pgTable(
     error: text('error'),
     errorCode: text('error_code'),
   },
-  (t) => [index('request_logs_created_at_idx').on(t.createdAt), index('request_logs_session_idx').on(t.sessionId, t.createdAt)],
+  (t) => [
+    index('request_logs_created_at_idx').on(t.createdAt),
+    index('request_logs_session_idx').on(t.sessionId, t.createdAt),
+    index('request_logs_x_request_id_idx').on(t.xRequestId),
+  ],
 );
 
 export const upstreamAttempts = pgTable(
   'upstream_attempts',
   {
-    /** `<request id>#<attempt number>`: replaying a spilled batch cannot duplicate rows. */
+    /** `<request_logs.id>#<attempt number>`: replaying a spilled batch cannot duplicate rows. */
     id: text('id').primaryKey(),
+    /** request_logs.id of the request this attempt belongs to. */
     requestId: text('request_id').notNull(),
     attempt: integer('attempt').notNull(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),

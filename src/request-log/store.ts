@@ -57,14 +57,26 @@ export class LogStore {
     return rows.map(toHistoryItem);
   }
 
-  async byId(id: string): Promise<{ request: RequestLogRow | undefined; attempts: Array<typeof upstreamAttempts.$inferSelect> }> {
-    const [request] = await this.database.db.select().from(requestLogs).where(eq(requestLogs.id, id));
+  /** The latest request logged under an x-request-id, with its attempts. */
+  async byId(xRequestId: string): Promise<{ request: RequestLogRow | undefined; attempts: Array<typeof upstreamAttempts.$inferSelect> }> {
+    const [request] = await this.database.db
+      .select()
+      .from(requestLogs)
+      .where(eq(requestLogs.xRequestId, xRequestId))
+      .orderBy(desc(requestLogs.createdAt))
+      .limit(1);
+    if (!request) return { request, attempts: [] };
     const attempts = await this.database.db
       .select()
       .from(upstreamAttempts)
-      .where(eq(upstreamAttempts.requestId, id))
+      .where(eq(upstreamAttempts.requestId, request.id))
       .orderBy(upstreamAttempts.attempt);
     return { request, attempts };
+  }
+
+  /** Every request logged under an x-request-id (a client may reuse one), oldest first. */
+  async allById(xRequestId: string): Promise<RequestLogRow[]> {
+    return this.database.db.select().from(requestLogs).where(eq(requestLogs.xRequestId, xRequestId)).orderBy(requestLogs.createdAt);
   }
 
   ping(): Promise<void> {
@@ -98,7 +110,7 @@ function bulkInsert(table: PgTable, rows: Array<Record<string, unknown>>): SQL {
 
 function toHistoryItem(row: RequestLogRow): HistoryItem {
   return {
-    request_id: row.id,
+    request_id: row.xRequestId ?? row.id,
     created_at: row.createdAt.toISOString(),
     session_id: row.sessionId,
     endpoint: row.endpoint,

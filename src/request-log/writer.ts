@@ -163,7 +163,7 @@ export class LogWriter {
         rejected++;
         this.counts.rejected++;
         this.counts.dropped++;
-        this.log.error({ requestId: entry.request.id, err: reason(failure) }, 'log store rejected an entry; set aside');
+        this.log.error({ requestId: entry.request.xRequestId ?? entry.request.id, err: reason(failure) }, 'log store rejected an entry; set aside');
         try {
           this.spill?.reject(entry);
         } catch {

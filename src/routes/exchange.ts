@@ -68,8 +68,8 @@ export class ChatExchange {
   }
 
   async json(): Promise<JsonResult> {
-    const plan = await this.deps.resolver.resolve(this.request.model, this.fallbackOverride());
     try {
+      const plan = await this.deps.resolver.resolve(this.request.model, this.fallbackOverride());
       const { completion, target } = await this.deps.router.chat(this.request, plan, { signal: this.abort.signal, attempts: this.attempts });
       const latencyMs = this.elapsed();
       const overheadMs = Math.max(0, latencyMs - attemptSum(this.attempts));
@@ -92,9 +92,9 @@ export class ChatExchange {
   }
 
   async stream(sink: StreamSink, includeUsage: boolean): Promise<void> {
-    const plan = await this.deps.resolver.resolve(this.request.model, this.fallbackOverride());
     let handle;
     try {
+      const plan = await this.deps.resolver.resolve(this.request.model, this.fallbackOverride());
       handle = await this.deps.router.stream(this.request, plan, { signal: this.abort.signal, attempts: this.attempts });
     } catch (err) {
       throw this.failed(err);

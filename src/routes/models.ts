@@ -30,7 +30,8 @@ export function registerModels(app: FastifyInstance, deps: Deps): void {
   app.get('/v1/llm/models', list);
   // Model ids contain slashes (provider/model), so the id is the wildcard rest of the path.
   app.get('/v1/models/*', async (req) => {
-    const id = decodeURIComponent((req.params as { '*': string })['*']);
+    // Already decoded by the router; decoding again would turn a literal '%' into an error.
+    const id = (req.params as { '*': string })['*'];
     const found = (await listModels(deps)).find((m) => m.id === id);
     if (!found) throw modelNotFound(id);
     return found;

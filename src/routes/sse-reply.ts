@@ -1,5 +1,4 @@
 // Writes an SSE response straight to the socket: OpenAI chunk framing, backpressure, error event, [DONE].
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
@@ -38,10 +37,16 @@ export class SseWriter {
       process.nextTick(this.uncork);
     }
     if (this.res.write(text)) return undefined;
-    return once(this.res, 'drain').then(
-      () => undefined,
-      () => undefined,
-    );
+    // 'drain' never comes once the client has gone: wait for whichever of the two happens.
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
   }
 
   error(err: GatewayError): void {

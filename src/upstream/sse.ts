@@ -114,7 +114,7 @@ export async function* decodeNdjson(body: AsyncIterable<Uint8Array | string>): A
   if (rest) yield rest;
 }
 
-/** The SSE encoder: one `data:` event. JSON payloads never contain raw newlines, so one line suffices. */
+/** The SSE encoder: one `data:` line. Callers pass single-line payloads (JSON.stringify output, or upstream data without a newline). */
 export function sseData(payload: string): string {
   return `data: ${payload}\n\n`;
 }

@@ -168,6 +168,21 @@ describe('chat completions through the gateway', () => {
     expect(final.usage?.total_tokens).toBe(16);
   });
 
+  it('re-frames an upstream event whose data spans several lines, so the client still parses it', async () => {
+    const base = { id: 'chatcmpl-ml', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini' };
+    const first = JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'multi' }, finish_reason: null }] }, null, 1);
+    fake.enqueue({
+      sse: [
+        first.split('\n').map((line) => `data: ${line}`).join('\n') + '\n\n',
+        { ...base, choices: [{ index: 0, delta: { content: '-line' }, finish_reason: 'stop' }] },
+      ],
+    });
+    const stream = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('multi-line');
+  });
+
   it('lists and retrieves models as provider/model', async () => {
     const ids: string[] = [];
     for await (const model of client.models.list()) ids.push(model.id);
@@ -185,6 +200,18 @@ describe('errors in OpenAI shape, as the client sees them', () => {
     const err = await bad.chat.completions.create({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('invalid_api_key');
+  });
+
+  it('percent-encoded paths reach the same routes and stay behind the key', async () => {
+    for (const path of ['/%761/models', '/v%31/chat/completions']) {
+      const response = await fetch(`${gateway.url}${path}`, { method: path.endsWith('models') ? 'GET' : 'POST', body: path.endsWith('models') ? undefined : '{}' });
+      expect(response.status, path).toBe(401);
+    }
+  });
+
+  it('a model id with a literal % is a 404, not a 500', async () => {
+    const response = await fetch(`${gateway.baseURL}/models/openai%2Fgpt%25`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } });
+    expect(response.status).toBe(404);
   });
 
   it('X-Internal-Auth is accepted as well as Bearer', async () => {

@@ -144,7 +144,7 @@ describe('graceful shutdown of the real process', () => {
       const database = await openLogDatabase({ databaseUrl, pgliteDir });
       try {
         const { request, attempts } = await new LogStore(database).byId(requestId);
-        expect(request).toMatchObject({ id: requestId, status: 200, stream: true, content: question, partial: false, provider: 'mock' });
+        expect(request).toMatchObject({ xRequestId: requestId, status: 200, stream: true, content: question, partial: false, provider: 'mock' });
         expect(attempts).toHaveLength(1);
       } finally {
         await database.close();

@@ -112,6 +112,14 @@ describe(`request log rows (${process.env.DATABASE_URL ? 'PostgreSQL server' : '
     expect(attempts[0]).toMatchObject({ status: 400, errorCode: 'context_length_exceeded' });
   });
 
+  it('records a request for an unknown model (404) with no attempts', async () => {
+    const err = (await client.chat.completions.create({ model: 'nobody/has-this', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(err.status).toBe(404);
+    const { request, attempts } = await rowFor(err.headers?.get('x-request-id') ?? null);
+    expect(request).toMatchObject({ status: 404, errorCode: 'model_not_found', requestedModel: 'nobody/has-this', attempts: 0 });
+    expect(attempts).toEqual([]);
+  });
+
   it('keeps bodies out of the row when LOG_BODIES=false', async () => {
     const quiet = await startGateway({ env: { OPENAI_API_KEY: 'sk-quiet-key-000', OPENAI_BASE_URL: fake.baseUrl, LOG_BODIES: 'false' } });
     try {
@@ -124,5 +132,23 @@ describe(`request log rows (${process.env.DATABASE_URL ? 'PostgreSQL server' : '
     } finally {
       await quiet.close();
     }
+  });
+});
+
+describe('x-request-id reuse', () => {
+  it('keeps both rows when a client sends the same x-request-id twice', async () => {
+    const reused = `reused-${crypto.randomUUID()}`;
+    for (const content of ['first ask', 'second ask']) {
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': reused },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }] }),
+      });
+      expect(response.headers.get('x-request-id')).toBe(reused);
+    }
+    await gateway.flushLogs();
+    const rows = await gateway.services.logStore.allById(reused);
+    expect(rows.map((r) => r.content)).toEqual(['first ask', 'second ask']);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(2);
   });
 });

@@ -85,11 +85,13 @@ describe.skipIf(!bin)('log store outage (real PostgreSQL stopped and restarted)'
     const client = new pg.Client({ connectionString: cluster.url });
     await client.connect();
     try {
-      const rows = await client.query<{ id: string; n: string }>('select id, count(*) as n from request_logs group by id');
-      expect(rows.rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+      const rows = await client.query<{ x_request_id: string; n: string }>('select x_request_id, count(*) as n from request_logs group by x_request_id');
+      expect(rows.rows.map((r) => r.x_request_id).sort()).toEqual([...ids].sort());
       expect(rows.rows.every((r) => r.n === '1')).toBe(true);
-      const attempts = await client.query<{ request_id: string }>('select request_id from upstream_attempts');
-      expect(attempts.rows.map((r) => r.request_id).sort()).toEqual([...ids].sort());
+      const attempts = await client.query<{ x_request_id: string }>(
+        'select l.x_request_id from upstream_attempts a join request_logs l on l.id = a.request_id',
+      );
+      expect(attempts.rows.map((r) => r.x_request_id).sort()).toEqual([...ids].sort());
     } finally {
       await client.end();
     }
