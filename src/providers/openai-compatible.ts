@@ -188,7 +188,7 @@ async function* translateStream(
       }
     }
   } catch (err) {
-    throw err instanceof GatewayError ? err : mapTransportError(err, { provider });
+    throw err instanceof GatewayError ? err : mapTransportError(err, { provider, bodyTimeoutMs: res.bodyTimeoutMs });
   } finally {
     // Early exit (client gone, error, fallback) must still free the connection.
     if (!done) res.body.destroy();

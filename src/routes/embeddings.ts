@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schemas/embeddings.js';
+import { Deadline } from '../routing/deadline.js';
 import { parseOrThrow } from './validate.js';
 
 const toBase64 = (values: number[]) => Buffer.from(new Float32Array(values).buffer).toString('base64');
@@ -37,23 +38,29 @@ export function registerEmbeddings(app: FastifyInstance, deps: Deps): void {
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    let lastError: GatewayError | undefined;
-    for (const target of plan.targets) {
-      const provider = deps.registry.get(target.provider);
-      if (!provider?.embeddings || !provider.capabilities(target.model).embeddings) continue;
-      try {
-        const result = await provider.embeddings(request, target.model, {
-          signal: AbortSignal.any([abort.signal, AbortSignal.timeout(plan.settings.timeout_ms)]),
-          firstByteTimeoutMs: plan.settings.first_token_timeout_ms,
-          idleTimeoutMs: plan.settings.idle_timeout_ms,
-        });
-        reply.headers({ 'x-gateway-provider': target.provider, 'x-gateway-model': `${target.provider}/${target.model}` });
-        return inRequestedEncoding(result, request.encoding_format);
-      } catch (err) {
-        lastError = toGatewayError(err, target.provider);
-        if (!lastError.fallbackable) throw lastError;
+    // A disposable deadline, not AbortSignal.timeout: that timer would keep the request alive until it fires.
+    const deadline = new Deadline(abort.signal, plan.settings.timeout_ms);
+    try {
+      let lastError: GatewayError | undefined;
+      for (const target of plan.targets) {
+        const provider = deps.registry.get(target.provider);
+        if (!provider?.embeddings || !provider.capabilities(target.model).embeddings) continue;
+        try {
+          const result = await provider.embeddings(request, target.model, {
+            signal: deadline.signal,
+            firstByteTimeoutMs: plan.settings.first_token_timeout_ms,
+            idleTimeoutMs: plan.settings.idle_timeout_ms,
+          });
+          reply.headers({ 'x-gateway-provider': target.provider, 'x-gateway-model': `${target.provider}/${target.model}` });
+          return inRequestedEncoding(result, request.encoding_format);
+        } catch (err) {
+          lastError = toGatewayError(err, target.provider);
+          if (!lastError.fallbackable) throw lastError;
+        }
       }
+      throw lastError ?? new GatewayError({ status: 400, message: `No provider of '${request.model}' offers embeddings`, param: 'model', code: 'unsupported_capability' });
+    } finally {
+      deadline.dispose();
     }
-    throw lastError ?? new GatewayError({ status: 400, message: `No provider of '${request.model}' offers embeddings`, param: 'model', code: 'unsupported_capability' });
   });
 }

@@ -6,9 +6,9 @@ import type { Deps } from '../deps.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
 import { toLogEntry, type ExchangeRecord } from '../request-log/entry.js';
-import type { AttemptRecord } from '../routing/router.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
+import { clientClosed, type AttemptRecord } from '../routing/router.js';
 import { StreamAssembler } from './stream-assembler.js';
 
 export interface StreamSink {
@@ -116,11 +116,11 @@ export class ChatExchange {
           const drained = sink.event(event);
           if (drained) await drained;
         }
-        if (this.abort.signal.aborted) throw new GatewayError({ status: 499, message: 'client closed the request', code: 'client_closed' });
+        if (this.abort.signal.aborted) throw clientClosed();
         next = await handle.rest.next();
       }
     } catch (err) {
-      failure = this.abort.signal.aborted ? new GatewayError({ status: 499, message: 'client closed the request', code: 'client_closed' }) : toGatewayError(err, target.provider);
+      failure = this.abort.signal.aborted ? clientClosed() : toGatewayError(err, target.provider);
     }
     handle.finish(failure);
     if (failure) {

@@ -1,4 +1,4 @@
-// Rebuilds a whole answer from stream chunks (content, reasoning, tool calls by index, finish, usage)
+// Rebuilds a whole answer from stream chunks (content, tool calls by index, finish, usage)
 // so a streamed response is logged like a JSON one.
 import type { ChatCompletionChunk, Usage } from '../schemas/chat-response.js';
 
@@ -10,20 +10,16 @@ interface AssembledToolCall {
 
 export class StreamAssembler {
   content = '';
-  reasoning = '';
   finishReason: string | null = null;
   usage: Usage | undefined;
-  model: string | undefined;
   readonly toolCalls: AssembledToolCall[] = [];
 
   add(chunk: ChatCompletionChunk): void {
-    this.model ??= chunk.model;
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return;
     const delta = choice.delta;
     if (delta.content) this.content += delta.content;
-    if (delta.reasoning_content) this.reasoning += delta.reasoning_content;
     if (delta.tool_calls) {
       for (const call of delta.tool_calls) {
         let slot = this.toolCalls[call.index];

@@ -67,7 +67,11 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Dispatcher.ResponseData['body'];
+  /** The idle timeout the body was read under, so a body timeout says which limit it hit. */
+  bodyTimeoutMs: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 let sharedDispatcher: Dispatcher | undefined;
 export function defaultDispatcher(): Dispatcher {
@@ -84,10 +88,10 @@ export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamRespon
       body: req.body,
       signal: req.signal,
       dispatcher: req.dispatcher ?? defaultDispatcher(),
-      headersTimeout: req.headersTimeoutMs ?? 120_000,
-      bodyTimeout: req.bodyTimeoutMs ?? 120_000,
+      headersTimeout: req.headersTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      bodyTimeout: req.bodyTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
-    return { status: response.statusCode, headers: response.headers, body: response.body };
+    return { status: response.statusCode, headers: response.headers, body: response.body, bodyTimeoutMs: req.bodyTimeoutMs ?? DEFAULT_TIMEOUT_MS };
   } catch (err) {
     throw mapTransportError(err, req);
   }
@@ -118,7 +122,7 @@ export async function readText(res: UpstreamResponse, provider: string): Promise
   try {
     return await res.body.text();
   } catch (err) {
-    throw mapTransportError(err, { provider });
+    throw mapTransportError(err, { provider, bodyTimeoutMs: res.bodyTimeoutMs });
   }
 }
 
