@@ -1,9 +1,10 @@
-// POST /v1/embeddings: OpenAI embeddings through the first target of the model's route that offers them.
+// POST /v1/embeddings: OpenAI embeddings through the router (retries, fallback, breakers, timeouts), logged like chat.
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.js';
-import { GatewayError, toGatewayError } from '../errors.js';
+import { toGatewayError } from '../errors.js';
 import { embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schemas/embeddings.js';
-import { Deadline } from '../routing/deadline.js';
+import type { AttemptRecord } from '../routing/router.js';
+import { recordExchange } from './record-exchange.js';
 import { parseOrThrow } from './validate.js';
 
 const toBase64 = (values: number[]) => Buffer.from(new Float32Array(values).buffer).toString('base64');
@@ -33,34 +34,34 @@ export function inRequestedEncoding(response: EmbeddingsResponse, format: Embedd
 export function registerEmbeddings(app: FastifyInstance, deps: Deps): void {
   app.post('/v1/embeddings', async (req, reply) => {
     const request = parseOrThrow(embeddingsRequestSchema, req.body);
-    const plan = await deps.resolver.resolve(request.model);
+    const started = performance.now();
+    const startedAt = new Date();
+    const attempts: AttemptRecord[] = [];
     const abort = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    // A disposable deadline, not AbortSignal.timeout: that timer would keep the request alive until it fires.
-    const deadline = new Deadline(abort.signal, plan.settings.timeout_ms);
+    const base = { requestId: req.id, startedAt, endpoint: '/v1/embeddings', keyId: req.gatewayKeyId, requestedModel: request.model, stream: false, attempts };
     try {
-      let lastError: GatewayError | undefined;
-      for (const target of plan.targets) {
-        const provider = deps.registry.get(target.provider);
-        if (!provider?.embeddings || !provider.capabilities(target.model).embeddings) continue;
-        try {
-          const result = await provider.embeddings(request, target.model, {
-            signal: deadline.signal,
-            firstByteTimeoutMs: plan.settings.first_token_timeout_ms,
-            idleTimeoutMs: plan.settings.idle_timeout_ms,
-          });
-          reply.headers({ 'x-gateway-provider': target.provider, 'x-gateway-model': `${target.provider}/${target.model}` });
-          return inRequestedEncoding(result, request.encoding_format);
-        } catch (err) {
-          lastError = toGatewayError(err, target.provider);
-          if (!lastError.fallbackable) throw lastError;
-        }
-      }
-      throw lastError ?? new GatewayError({ status: 400, message: `No provider of '${request.model}' offers embeddings`, param: 'model', code: 'unsupported_capability' });
-    } finally {
-      deadline.dispose();
+      const plan = await deps.resolver.resolve(request.model);
+      const { response, target } = await deps.router.embeddings(request, plan, { signal: abort.signal, attempts });
+      const latencyMs = performance.now() - started;
+      const overheadMs = Math.max(0, latencyMs - attempts.reduce((sum, a) => sum + a.latencyMs, 0));
+      reply.headers({
+        'x-gateway-provider': target.provider,
+        'x-gateway-model': `${target.provider}/${target.model}`,
+        'x-gateway-attempts': String(attempts.length),
+        'x-gateway-overhead-ms': overheadMs.toFixed(2),
+      });
+      const usage = { prompt_tokens: response.usage.prompt_tokens, completion_tokens: 0, total_tokens: response.usage.total_tokens };
+      recordExchange(deps, { ...base, provider: target.provider, model: target.model, status: 200, usage, latencyMs, overheadMs });
+      return inRequestedEncoding(response, request.encoding_format);
+    } catch (err) {
+      const error = toGatewayError(err);
+      const last = attempts.at(-1);
+      reply.header('x-gateway-attempts', String(attempts.length));
+      recordExchange(deps, { ...base, provider: last?.provider, model: last?.model, status: error.status, latencyMs: performance.now() - started, error: error.message, errorCode: error.code });
+      throw error;
     }
   });
 }

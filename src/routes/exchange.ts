@@ -5,7 +5,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
-import { toLogEntry, type ExchangeRecord } from '../request-log/entry.js';
+import type { ExchangeRecord } from '../request-log/entry.js';
+import { recordExchange } from './record-exchange.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import { clientClosed, type AttemptRecord } from '../routing/router.js';
@@ -191,13 +192,6 @@ export class ChatExchange {
       stream: this.request.stream === true,
       attempts: this.attempts,
     };
-    const labels = { route: this.info.endpoint, provider: record.provider ?? 'none', model: record.model ?? 'none', status: String(record.status) };
-    deps.metrics.requests.inc(labels);
-    if (record.overheadMs !== undefined) deps.metrics.overhead.observe({ route: this.info.endpoint }, record.overheadMs / 1000);
-    if (record.usage && record.provider && record.model) {
-      deps.metrics.tokens.inc({ provider: record.provider, model: record.model, kind: 'prompt' }, record.usage.prompt_tokens);
-      deps.metrics.tokens.inc({ provider: record.provider, model: record.model, kind: 'completion' }, record.usage.completion_tokens);
-    }
-    deps.logWriter.enqueue(toLogEntry(record, deps.config.logBodies, deps.redact));
+    recordExchange(deps, record);
   }
 }

@@ -7,6 +7,7 @@ import type { CallOptions, ChatStreamEvent, Provider } from '../providers/provid
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 import { withConnectTimeout } from '../upstream/http.js';
 import type { HealthTracker } from './health.js';
 import { Deadline } from './deadline.js';
@@ -59,6 +60,17 @@ export interface Attempted<T> {
   classify(thrown: unknown): GatewayError;
 }
 
+/** Which deployments can serve a request at all (capability routing), and what to say when none can. */
+interface TargetFilter {
+  accepts(provider: Provider, model: string): boolean;
+  needs: string;
+}
+
+function chatFilter(request: ChatRequest): TargetFilter {
+  const needs = needsOf(request);
+  return { accepts: (provider, model) => satisfies(provider.capabilities(model), needs), needs: describeNeeds(needs) };
+}
+
 type Call<T> = (provider: Provider, target: Target, options: CallOptions, controller: AbortController) => Promise<T>;
 
 export const clientClosed = () =>
@@ -81,10 +93,19 @@ export class Router {
   }
 
   async chat(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<{ completion: ChatCompletion; target: Target; upstreamMs: number }> {
-    const result = await this.run(request, plan, ctx, (provider, target, options) => provider.chat(request, target.model, options));
+    const result = await this.run(chatFilter(request), plan, ctx, (provider, target, options) => provider.chat(request, target.model, options));
     result.detach();
     this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
     return { completion: result.value, target: result.target, upstreamMs: result.upstreamMs };
+  }
+
+  /** Embeddings get the same retries, fallback, breakers, timeouts and attempt records as chat. */
+  async embeddings(request: EmbeddingsRequest, plan: RoutePlan, ctx: RunContext): Promise<{ response: EmbeddingsResponse; target: Target }> {
+    const filter: TargetFilter = { accepts: (provider, model) => provider.embeddings !== undefined && provider.capabilities(model).embeddings, needs: 'embeddings' };
+    const result = await this.run(filter, plan, ctx, (provider, target, options) => provider.embeddings!(request, target.model, options));
+    result.detach();
+    this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
+    return { response: result.value, target: result.target };
   }
 
   /**
@@ -93,7 +114,7 @@ export class Router {
    */
   async stream(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<StreamHandle> {
     const firstTokenMs = plan.settings.first_token_timeout_ms;
-    const result = await this.run(request, plan, ctx, async (provider, target, options, controller) => {
+    const result = await this.run(chatFilter(request), plan, ctx, async (provider, target, options, controller) => {
       const timer = setTimeout(
         () => controller.abort(new GatewayError({ status: 504, message: `${target.provider}: no first token within ${firstTokenMs} ms`, code: 'first_token_timeout', provider: target.provider })),
         firstTokenMs,
@@ -114,15 +135,14 @@ export class Router {
     return streamHandle(result, plan.settings.idle_timeout_ms, this.health);
   }
 
-  private candidates(request: ChatRequest, plan: RoutePlan): Array<{ target: Target; provider: Provider }> {
-    const needs = needsOf(request);
+  private candidates(filter: TargetFilter, plan: RoutePlan): Array<{ target: Target; provider: Provider }> {
     const known = plan.targets
       .map((target) => ({ target, provider: this.registry.get(target.provider) }))
       .filter((c): c is { target: Target; provider: Provider } => c.provider !== undefined);
     if (known.length === 0) throw noProviderAvailable(plan.requested, 1);
-    const able = known.filter((c) => satisfies(c.provider.capabilities(c.target.model), needs));
+    const able = known.filter((c) => filter.accepts(c.provider, c.target.model));
     if (able.length === 0) {
-      throw invalidRequest(`No target of '${plan.requested}' supports this request (${describeNeeds(needs)})`, 'model', 'unsupported_capability');
+      throw invalidRequest(`No target of '${plan.requested}' supports this request (${filter.needs})`, 'model', 'unsupported_capability');
     }
     const byKey = new Map(able.map((c) => [`${c.target.provider}/${c.target.model}`, c]));
     return orderTargets({ ...plan, targets: able.map((c) => c.target) }, (t) => this.health.latency(t.provider, t.model), this.random).map(
@@ -130,9 +150,9 @@ export class Router {
     );
   }
 
-  private async run<T>(request: ChatRequest, plan: RoutePlan, ctx: RunContext, call: Call<T>): Promise<Attempted<T>> {
+  private async run<T>(filter: TargetFilter, plan: RoutePlan, ctx: RunContext, call: Call<T>): Promise<Attempted<T>> {
     const settings = plan.settings;
-    const candidates = this.candidates(request, plan);
+    const candidates = this.candidates(filter, plan);
     const total = new Deadline(ctx.signal, settings.timeout_ms);
     try {
       const attempted = await this.attempt(candidates, plan, ctx, total, call);

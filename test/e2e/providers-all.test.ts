@@ -152,7 +152,7 @@ describe('POST /v1/embeddings with the openai client', () => {
     const err = await client.embeddings.create({ model: `${provider}/${model}`, input: 'hello' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(APIError);
     expect(err).toMatchObject({ status: 400, code: 'unsupported_capability', param: 'model' });
-    expect((err as APIError).message).toContain(`No provider of '${provider}/${model}' offers embeddings`);
+    expect((err as APIError).message).toContain(`No target of '${provider}/${model}' supports this request (embeddings)`);
     expect(anthropic.requests).toHaveLength(0);
     expect(wire.deepseek.requests).toHaveLength(0);
   });

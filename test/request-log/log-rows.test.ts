@@ -120,6 +120,16 @@ describe(`request log rows (${process.env.DATABASE_URL ? 'PostgreSQL server' : '
     expect(attempts).toEqual([]);
   });
 
+  it('records an embeddings request with its usage and attempt, like chat', async () => {
+    const { data, response } = await client.embeddings.create({ model: 'openai/text-embedding-3-small', input: ['a', 'b'] }).withResponse();
+    expect(data.data).toHaveLength(2);
+    expect(response.headers.get('x-gateway-attempts')).toBe('1');
+    const { request, attempts } = await rowFor(response.headers.get('x-request-id'));
+    expect(request).toMatchObject({ endpoint: '/v1/embeddings', provider: 'openai', model: 'text-embedding-3-small', status: 200, attempts: 1 });
+    expect(request?.promptTokens).toBe(data.usage.prompt_tokens);
+    expect(attempts[0]).toMatchObject({ provider: 'openai', status: 200 });
+  });
+
   it('keeps bodies out of the row when LOG_BODIES=false', async () => {
     const quiet = await startGateway({ env: { OPENAI_API_KEY: 'sk-quiet-key-000', OPENAI_BASE_URL: fake.baseUrl, LOG_BODIES: 'false' } });
     try {

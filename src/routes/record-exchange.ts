@@ -1,0 +1,14 @@
+// The end of every proxied request, chat or embeddings: its metrics, and its log entry handed to the async writer.
+import type { Deps } from '../deps.js';
+import { toLogEntry, type ExchangeRecord } from '../request-log/entry.js';
+
+export function recordExchange(deps: Deps, record: ExchangeRecord): void {
+  const { metrics } = deps;
+  metrics.requests.inc({ route: record.endpoint, provider: record.provider ?? 'none', model: record.model ?? 'none', status: String(record.status) });
+  if (record.overheadMs !== undefined) metrics.overhead.observe({ route: record.endpoint }, record.overheadMs / 1000);
+  if (record.usage && record.provider && record.model) {
+    metrics.tokens.inc({ provider: record.provider, model: record.model, kind: 'prompt' }, record.usage.prompt_tokens);
+    metrics.tokens.inc({ provider: record.provider, model: record.model, kind: 'completion' }, record.usage.completion_tokens);
+  }
+  deps.logWriter.enqueue(toLogEntry(record, deps.config.logBodies, deps.redact));
+}
