@@ -50,7 +50,21 @@ export function validateMistralBody(body: unknown): FakeReply | undefined {
   }
   const choice = body.tool_choice;
   if (typeof choice === 'string' && !MISTRAL_TOOL_CHOICES.has(choice)) return mistral422(['body', 'tool_choice'], choice);
-  return undefined;
+  return invalidToolCallId(messages);
+}
+
+/** Mistral refuses tool-call ids that are not exactly 9 alphanumeric characters (as reported in public issues). */
+function invalidToolCallId(messages: unknown[]): FakeReply | undefined {
+  const ids: unknown[] = [];
+  for (const m of messages) {
+    if (!isObject(m)) continue;
+    if (m.role === 'tool') ids.push(m.tool_call_id);
+    if (m.role === 'assistant' && Array.isArray(m.tool_calls)) ids.push(...m.tool_calls.map((c) => (isObject(c) ? c.id : undefined)));
+  }
+  const bad = ids.find((id) => typeof id === 'string' && !/^[a-zA-Z0-9]{9}$/.test(id));
+  if (bad === undefined) return undefined;
+  const message = `Tool call id was ${String(bad)} but must be a-z, A-Z, 0-9, with a length of 9.`;
+  return { status: 400, json: { object: 'error', message, type: 'invalid_request_message_order', param: null, code: '3280' } };
 }
 
 /** Mistral's embeddings fields (its SDK's EmbeddingRequest outbound schema); anything else is a 422 like chat's. */

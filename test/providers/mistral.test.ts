@@ -294,3 +294,35 @@ describe.skipIf(!hasReference)('mistral: recorded upstream bodies', () => {
     expect(await failure(mistral().chat(hello(), 'mistral-small-latest', callOptions()))).toMatchObject(expected);
   });
 });
+
+describe('tool-call ids from other providers', () => {
+  it('maps ids Mistral would refuse to stable 9-character ones, keeping each call matched with its result', async () => {
+    const history = chatRequest({
+      messages: [
+        { role: 'user', content: 'weather in two cities' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_0123456789abcdef01234567_gts_c2lnbmF0dXJl', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+            { id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+            { id: 'gSIMJiOkT', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_0123456789abcdef01234567_gts_c2lnbmF0dXJl', content: '18°C' },
+        { role: 'tool', tool_call_id: 'toolu_01A09q90qw90lq917835lq9', content: '4°C' },
+        { role: 'tool', tool_call_id: 'gSIMJiOkT', content: '22°C' },
+      ],
+    });
+    const completion = await mistral().chat(history, 'mistral-small-latest', callOptions());
+    expect(completion.choices[0]?.message.content).toBeTypeOf('string');
+    const sent = fake.requests.at(-1)?.body as { messages: Array<{ role: string; tool_calls?: Array<{ id: string }>; tool_call_id?: string }> };
+    const callIds = sent.messages[1]?.tool_calls?.map((c) => c.id) ?? [];
+    const resultIds = sent.messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id);
+    expect(callIds).toHaveLength(3);
+    for (const id of callIds) expect(id).toMatch(/^[a-zA-Z0-9]{9}$/);
+    expect(resultIds).toEqual(callIds);
+    expect(callIds[2]).toBe('gSIMJiOkT');
+    expect(new Set(callIds).size).toBe(3);
+  });
+});

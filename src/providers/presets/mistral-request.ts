@@ -1,4 +1,5 @@
 // OpenAI chat and embeddings requests → Mistral's strict ones: only the fields Mistral accepts, renamed where it names them differently.
+import { createHash } from 'node:crypto';
 import type { ChatMessage, ChatRequest, FunctionTool, UserContentPart } from '../../schemas/chat-request.js';
 import { contentText } from '../../schemas/chat-request.js';
 import type { EmbeddingsRequest } from '../../schemas/embeddings.js';
@@ -54,6 +55,21 @@ function textOnly(content: ChatMessage['content']): string | Array<{ type: 'text
   return content.flatMap((p) => ('text' in p && typeof p.text === 'string' ? [{ type: 'text' as const, text: p.text }] : []));
 }
 
+const MISTRAL_ID = /^[a-zA-Z0-9]{9}$/;
+const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/**
+ * Mistral accepts only 9-character alphanumeric tool-call ids. A history made elsewhere (after a fallback, or the
+ * `call_…` ids the gateway makes for Gemini) is mapped deterministically, so a call and its result still match.
+ */
+export function toMistralToolCallId(id: string): string {
+  if (MISTRAL_ID.test(id)) return id;
+  const digest = createHash('sha256').update(id).digest();
+  let out = '';
+  for (let i = 0; i < 9; i++) out += ALPHANUMERIC[(digest[i] ?? 0) % ALPHANUMERIC.length];
+  return out;
+}
+
 /** Per-role whitelist: `reasoning_content`, `name`, `refusal` and other OpenAI extras are 422s on Mistral. */
 export function toMistralMessages(messages: ChatMessage[]): MistralMessage[] {
   const toolNames = new Map<string, string>();
@@ -72,7 +88,7 @@ export function toMistralMessages(messages: ChatMessage[]): MistralMessage[] {
         if (m.tool_calls?.length) {
           msg.tool_calls = m.tool_calls.map((tc) => {
             toolNames.set(tc.id, tc.function.name);
-            return { id: tc.id, type: 'function', function: { name: tc.function.name, arguments: tc.function.arguments } };
+            return { id: toMistralToolCallId(tc.id), type: 'function', function: { name: tc.function.name, arguments: tc.function.arguments } };
           });
         } else if (msg.content === null) {
           msg.content = '';
@@ -83,7 +99,7 @@ export function toMistralMessages(messages: ChatMessage[]): MistralMessage[] {
       }
       case 'tool': {
         // Mistral's tool message carries the function name; OpenAI's does not, so take it from the call.
-        const msg: MistralMessage = { role: 'tool', tool_call_id: m.tool_call_id, content: textOnly(m.content) };
+        const msg: MistralMessage = { role: 'tool', tool_call_id: toMistralToolCallId(m.tool_call_id), content: textOnly(m.content) };
         const name = toolNames.get(m.tool_call_id);
         if (name) msg.name = name;
         out.push(msg);
