@@ -32,7 +32,6 @@ export class CircuitBreaker {
   private trialInFlight = false;
   private outcomes: Outcome[] = [];
   lastError: string | undefined;
-  lastFailureAt: number | undefined;
 
   constructor(
     private readonly settings: BreakerSettings = DEFAULT_BREAKER,
@@ -76,7 +75,6 @@ export class CircuitBreaker {
   onFailure(message?: string): void {
     this.record(false);
     this.lastError = message;
-    this.lastFailureAt = this.now();
     this.consecutiveFailures++;
     const wasTrial = this.trialInFlight;
     this.trialInFlight = false;

@@ -92,11 +92,11 @@ export class Router {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  async chat(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<{ completion: ChatCompletion; target: Target; upstreamMs: number }> {
+  async chat(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<{ completion: ChatCompletion; target: Target }> {
     const result = await this.run(chatFilter(request), plan, ctx, (provider, target, options) => provider.chat(request, target.model, options));
     result.detach();
     this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
-    return { completion: result.value, target: result.target, upstreamMs: result.upstreamMs };
+    return { completion: result.value, target: result.target };
   }
 
   /** Embeddings get the same retries, fallback, breakers, timeouts and attempt records as chat. */
@@ -189,7 +189,7 @@ export class Router {
       let waitMs = 0;
       for (const { target, provider } of candidates) {
         if (dead.has(target)) continue;
-        if (overall.aborted) throw this.classify(overall.reason, undefined, ctx, total, settings.timeout_ms);
+        if (overall.aborted) throw this.classify(overall.reason, undefined, ctx, total);
         if (!this.health.tryAcquire(target.provider, target.model)) continue;
         if (tried.has(target)) this.observer.retry?.(target);
         else if (previous) this.observer.fallback?.(previous, target);
@@ -200,7 +200,7 @@ export class Router {
         const onAbort = () => controller.abort(overall.reason);
         overall.addEventListener('abort', onAbort, { once: true });
         const detach = () => overall.removeEventListener('abort', onAbort);
-        const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, settings.timeout_ms, target.provider);
+        const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, target.provider);
         const startedAt = new Date();
         const remaining = Math.max(1, deadline - Date.now());
         const options: CallOptions = {
@@ -256,10 +256,10 @@ export class Router {
     throw noProviderAvailable(plan.requested, Math.max(1, Math.ceil(retryAfterMs / 1000)));
   }
 
-  private classify(thrown: unknown, controller: AbortController | undefined, ctx: RunContext, total: Deadline, totalMs: number, provider?: string): GatewayError {
+  private classify(thrown: unknown, controller: AbortController | undefined, ctx: RunContext, total: Deadline, provider?: string): GatewayError {
     if (ctx.signal.aborted) return clientClosed();
     if (total.timedOut) {
-      return new GatewayError({ status: 504, message: `request exceeded the total timeout of ${totalMs} ms`, code: 'total_timeout', provider, retryable: false, fallback: true });
+      return new GatewayError({ status: 504, message: `request exceeded the total timeout of ${total.ms} ms`, code: 'total_timeout', provider, retryable: false, fallback: true });
     }
     const reason: unknown = controller?.signal.reason;
     if (reason instanceof GatewayError) return reason;

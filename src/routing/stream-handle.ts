@@ -12,8 +12,6 @@ export interface StreamHandle {
   first: ChatStreamEvent;
   /** The remaining events; failures come out as classified GatewayErrors (idle/total timeout, reset, cut…). */
   rest: AsyncIterator<ChatStreamEvent>;
-  /** Upstream wait until the first event arrived. */
-  upstreamMs: number;
   /** Call once the stream ended: with an error if it failed after the first event. Releases the upstream. */
   finish(error?: GatewayError): void;
 }
@@ -53,7 +51,6 @@ export function streamHandle(
     target,
     first: result.value.first,
     rest,
-    upstreamMs: result.upstreamMs,
     finish(error) {
       if (finished) return;
       finished = true;
