@@ -90,6 +90,10 @@ export class GatewayError extends Error {
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new GatewayError({ status: 400, message, param, code: code ?? 'invalid_request' });
 
+/** The upstream answered 2xx with something we cannot read: another deployment may do better. */
+export const badUpstreamResponse = (provider: string, detail: string) =>
+  new GatewayError({ status: 502, type: 'api_error', message: `${provider}: malformed response (${detail})`, code: 'bad_upstream_response', provider });
+
 export const modelNotFound = (model: string) =>
   new GatewayError({
     status: 404,

@@ -1,6 +1,6 @@
 // Anthropic SSE events → OpenAI chunks (wire doc §3.3). A state machine with no I/O: feed it decoded events.
 import { z } from 'zod';
-import { GatewayError } from '../errors.js';
+import { badUpstreamResponse, GatewayError } from '../errors.js';
 import { safeJsonParse } from '../upstream/http.js';
 import type { SseEvent } from '../upstream/sse.js';
 import { ChunkFactory } from './chunks.js';
@@ -116,6 +116,6 @@ export class AnthropicStreamTranslator {
   }
 
   private malformed(): GatewayError {
-    return new GatewayError({ status: 502, message: `${this.provider}: malformed stream event`, code: 'bad_upstream_response', provider: this.provider });
+    return badUpstreamResponse(this.provider, 'stream event');
   }
 }

@@ -1,6 +1,7 @@
 // Provider for type 'anthropic': the Messages API behind the OpenAI surface (wire doc §3). Translation lives in
 // anthropic.request.ts (out), anthropic.wire.ts (answers, errors) and anthropic.stream.ts (SSE events).
-import { GatewayError, parseRetryAfter } from '../errors.js';
+import { DEFAULT_BASE_URLS } from '../config-providers.js';
+import { badUpstreamResponse, GatewayError, parseRetryAfter } from '../errors.js';
 import { decodeSse } from '../upstream/sse.js';
 import { discardBody, mapTransportError, readText, safeJsonParse, sendUpstream, type UpstreamResponse } from '../upstream/http.js';
 import { anthropicModelTraits } from './anthropic.models.js';
@@ -8,7 +9,6 @@ import { AnthropicStreamTranslator } from './anthropic.stream.js';
 import { anthropicMessageSchema, anthropicModelListSchema, fromAnthropicError, fromAnthropicResponse, toAnthropicRequest } from './anthropic.wire.js';
 import type { ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps } from './provider.js';
 
-export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';
 const DEFAULT_VERSION = '2023-06-01';
 const GET_TIMEOUT_MS = 10_000;
 /** 1000 is the API's page maximum; the page cap only guards against a server that never says has_more:false. */
@@ -24,7 +24,7 @@ interface Timeouts {
 /** config.options: `version` (anthropic-version header, default 2023-06-01), `beta` (anthropic-beta, comma list). */
 export function createAnthropicProvider(config: ProviderConfig, deps: ProviderDeps): Provider {
   const provider = config.id;
-  const base = (config.baseUrl || ANTHROPIC_DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const base = (config.baseUrl || DEFAULT_BASE_URLS.anthropic).replace(/\/+$/, '');
   const headers: Record<string, string> = { 'content-type': 'application/json', ...config.headers };
   headers['anthropic-version'] = config.options?.version || DEFAULT_VERSION;
   if (config.options?.beta) headers['anthropic-beta'] = config.options.beta;
@@ -47,8 +47,7 @@ export function createAnthropicProvider(config: ProviderConfig, deps: ProviderDe
     throw fromAnthropicError(provider, res.status, text, parseRetryAfter(res.headers['retry-after']));
   }
 
-  const badResponse = (detail: string) =>
-    new GatewayError({ status: 502, message: `${provider}: malformed response (${detail})`, code: 'bad_upstream_response', provider });
+  const badResponse = (detail: string) => badUpstreamResponse(provider, detail);
 
   const getTimeouts = (signal: AbortSignal): Timeouts => ({ signal, headersTimeoutMs: GET_TIMEOUT_MS, bodyTimeoutMs: GET_TIMEOUT_MS });
 

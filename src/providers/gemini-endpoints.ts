@@ -1,8 +1,9 @@
 // Where the Gemini adapter sends each call: AI Studio `{base}/models/{m}:method`, or Vertex
 // `{host}/v1/projects/{p}/locations/{loc}/publishers/google/models/{m}:method` (wire doc §2.1, §2.6).
+import { DEFAULT_BASE_URLS } from '../config-providers.js';
 import type { ProviderConfig } from './provider.js';
 
-export const AI_STUDIO_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+const AI_STUDIO_BASE_URL = DEFAULT_BASE_URLS.gemini;
 
 /** Listed for Vertex when config.models is empty: Vertex has no Gemini models.list. */
 export const VERTEX_DEFAULT_MODELS = ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.5-flash-lite', 'gemini-2.0-flash'];

@@ -1,7 +1,7 @@
 // Stateful translation of streamGenerateContent?alt=sse events into OpenAI chunks (wire doc §2.4): role first,
 // content / reasoning / whole tool calls as they arrive, then finish and usage only once the upstream closed
 // (usageMetadata is cumulative on every event: the last one wins).
-import { GatewayError } from '../errors.js';
+import { badUpstreamResponse, GatewayError } from '../errors.js';
 import { safeJsonParse } from '../upstream/http.js';
 import { decodeSse } from '../upstream/sse.js';
 import type { ChatStreamEvent } from './provider.js';
@@ -31,8 +31,7 @@ export async function* translateGeminiStream(
   codec: ThoughtSignatureCodec = defaultSignatureCodec,
 ): AsyncGenerator<ChatStreamEvent> {
   const translator = new GeminiStreamTranslator(chunks, codec);
-  const bad = (what: string) =>
-    new GatewayError({ status: 502, message: `${provider}: ${what}`, code: 'bad_upstream_response', provider, retryable: true });
+  const bad = (what: string) => badUpstreamResponse(provider, what);
   for await (const event of decodeSse(body)) {
     const json = safeJsonParse(event.data);
     if (json === undefined) throw bad('stream event is not JSON');

@@ -1,7 +1,7 @@
 // The Provider for type 'gemini': Google AI Studio (x-goog-api-key) or Vertex AI (OAuth bearer) when
 // options.project and options.location are set. Endpoints, auth and HTTP here; translation in gemini.wire.ts,
 // gemini-request.ts and gemini-stream.ts (wire doc §2).
-import { GatewayError, invalidRequest } from '../errors.js';
+import { badUpstreamResponse, GatewayError, invalidRequest } from '../errors.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
@@ -84,8 +84,7 @@ export function createGeminiProvider(config: ProviderConfig, deps: ProviderDeps,
     }
   }
 
-  const badResponse = (what: string) =>
-    new GatewayError({ status: 502, message: `${id}: unexpected response (${what})`, code: 'bad_upstream_response', provider: id, retryable: true });
+  const badResponse = (what: string) => badUpstreamResponse(id, what);
 
   async function buildBody(request: ChatRequest, model: string, signal: AbortSignal) {
     // Files API and gs:// URLs are Gemini's own; every other remote image goes inline.

@@ -1,7 +1,7 @@
 // The one adapter for every OpenAI-wire upstream (OpenAI, DeepSeek, Mistral, Ollama /v1, LM Studio, vLLM…);
 // vendors differ only through a preset's hooks. Streams are forwarded chunk by chunk without re-serialising.
 import { z } from 'zod';
-import { GatewayError } from '../errors.js';
+import { badUpstreamResponse, GatewayError } from '../errors.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import { chatCompletionChunkSchema, chatCompletionSchema, type ChatCompletion, type ChatCompletionChunk } from '../schemas/chat-response.js';
 import { embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schemas/embeddings.js';
@@ -98,9 +98,7 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
     return preset.toUpstreamBody ? preset.toUpstreamBody(body, { ctx, signal }) : body;
   }
 
-  function badResponse(detail: string): GatewayError {
-    return new GatewayError({ status: 502, message: `${config.id}: malformed response (${detail})`, code: 'bad_upstream_response', provider: config.id });
-  }
+  const badResponse = (detail: string): GatewayError => badUpstreamResponse(config.id, detail);
 
   return {
     id: config.id,

@@ -1,5 +1,6 @@
 // Active health checks: every interval, each provider's cheap probe (Provider.probe) is timed and recorded, and
 // local Ollama / LM Studio servers that were not configured are found (or dropped) by asking their own endpoints.
+import { DEFAULT_BASE_URLS } from '../config-providers.js';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { ProviderConfig, ProviderType } from '../providers/provider.js';
@@ -17,7 +18,7 @@ export interface LocalUrls {
   lmstudio: string;
 }
 
-export const DEFAULT_LOCAL_URLS: LocalUrls = { ollama: 'http://localhost:11434', lmstudio: 'http://localhost:1234/v1' };
+export const DEFAULT_LOCAL_URLS: LocalUrls = { ollama: DEFAULT_BASE_URLS.ollama, lmstudio: DEFAULT_BASE_URLS.lmstudio };
 
 export interface ProberOptions {
   intervalMs: number;

@@ -1,6 +1,6 @@
 // Ollama through its OpenAI-compatible /v1 on the server root: native model list and version probe, reasoning alias, inlined images.
 import { z } from 'zod';
-import { GatewayError } from '../../errors.js';
+import { badUpstreamResponse } from '../../errors.js';
 import type { ChatRequest } from '../../schemas/chat-request.js';
 import { createImageFetcher, inlineImageUrls, type ImageFetcher } from '../inline-images.js';
 import { createOpenAIWireProvider, type OpenAIWireCall, type OpenAIWirePreset } from '../openai-compatible.js';
@@ -53,7 +53,7 @@ export function createOllamaPreset(options: OllamaOptions = {}): OpenAIWirePrese
     async listModels(ctx, signal) {
       const parsed = tagsSchema.safeParse(await ctx.get('/api/tags', signal));
       if (!parsed.success) {
-        throw new GatewayError({ status: 502, message: `${ctx.config.id}: malformed response (/api/tags model list)`, code: 'bad_upstream_response', provider: ctx.config.id });
+        throw badUpstreamResponse(ctx.config.id, '/api/tags model list');
       }
       return parsed.data.models.map((m) => {
         const modified = m.modified_at ? Date.parse(m.modified_at) : Number.NaN;
@@ -62,7 +62,7 @@ export function createOllamaPreset(options: OllamaOptions = {}): OpenAIWirePrese
     },
     async probe(ctx, signal) {
       if (!versionSchema.safeParse(await ctx.get('/api/version', signal)).success) {
-        throw new GatewayError({ status: 502, message: `${ctx.config.id}: /api/version did not answer like Ollama`, code: 'bad_upstream_response', provider: ctx.config.id });
+        throw badUpstreamResponse(ctx.config.id, '/api/version did not answer like Ollama');
       }
     },
   };
