@@ -2,7 +2,7 @@
 import type { Config } from './config.js';
 import type { Metrics } from './metrics.js';
 import type { ProviderRegistry } from './providers/registry.js';
-import type { Redactor } from './request-log/entry.js';
+import type { Redactor } from './redact.js';
 import type { LogStore } from './request-log/store.js';
 import type { LogWriter } from './request-log/writer.js';
 import type { HealthTracker } from './routing/health.js';

@@ -2,6 +2,7 @@
 // every known secret value (gateway and provider keys) is scrubbed from each written line, whatever field it hides in
 // (an upstream error message that echoes the key, a stack trace, a serialized request).
 import pino, { type Logger } from 'pino';
+import { makeRedactor } from './redact.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -22,8 +23,6 @@ export const REDACT_PATHS = [
 ];
 
 const CENSOR = '[REDACTED]';
-/** Shorter values would match ordinary text; the request-log redactor uses the same floor. */
-const MIN_SECRET_LENGTH = 6;
 
 interface SecretScrubber {
   scrub: (line: string) => string;
@@ -53,19 +52,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
  */
 export function redactSecretsInLogs(log: Logger, secrets: Array<string | undefined>): void {
   const scrubber = scrubbers.get(log);
-  if (!scrubber) return;
-  const values = new Set<string>();
-  for (const secret of secrets) {
-    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue;
-    values.add(secret);
-    // As it appears inside a JSON string (quotes, backslashes, control characters escaped).
-    values.add(JSON.stringify(secret).slice(1, -1));
-  }
-  if (values.size === 0) return;
-  const list = [...values].sort((a, b) => b.length - a.length);
-  scrubber.scrub = (line) => {
-    let out = line;
-    for (const value of list) if (out.includes(value)) out = out.split(value).join(CENSOR);
-    return out;
-  };
+  const redact = makeRedactor(secrets);
+  if (scrubber && redact.active) scrubber.scrub = redact;
 }

@@ -7,7 +7,7 @@ import { Metrics } from './metrics.js';
 import type { ImageFetcher } from './providers/inline-images.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { openLogDatabase } from './request-log/db.js';
-import { makeRedactor } from './request-log/entry.js';
+import { makeRedactor } from './redact.js';
 import { LogStore } from './request-log/store.js';
 import { LogWriter, type WriterOptions } from './request-log/writer.js';
 import { HealthTracker } from './routing/health.js';

@@ -1,4 +1,5 @@
 // Turns one finished exchange into a log entry (request row + attempt rows), with secrets redacted.
+import type { Redactor } from '../redact.js';
 import type { AttemptRecord } from '../routing/router.js';
 import { contentText, type ChatRequest } from '../schemas/chat-request.js';
 import type { Usage } from '../schemas/chat-response.js';
@@ -29,21 +30,9 @@ export interface ExchangeRecord {
   errorCode?: string | null;
 }
 
-/** Replaces every known secret (provider keys, gateway keys) wherever it appears in a string. */
-export type Redactor = (text: string) => string;
-
-export function makeRedactor(secrets: Array<string | undefined>): Redactor {
-  const list = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
-  if (list.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const secret of list) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
-    return out;
-  };
-}
-
-/** Re-parses only when a secret was actually found, so the common case costs one stringify. */
+/** Re-parses only when a secret was actually found, so the common case costs one stringify (none without secrets). */
 function redactJson(value: unknown, redact: Redactor): unknown {
+  if (!redact.active) return value;
   const text = JSON.stringify(value);
   const redacted = redact(text);
   return redacted === text ? value : JSON.parse(redacted);
