@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.js';
 import { chatRequestSchema, wantsStreamUsage } from '../schemas/chat-request.js';
 import { ChatExchange } from './exchange.js';
-import { openAISink } from './sse-reply.js';
+import { openAIFormat, sseSink } from './sse-reply.js';
 import { parseOrThrow } from './validate.js';
 
 export function sessionIdOf(headers: Record<string, string | string[] | undefined>, metadata?: Record<string, string> | null): string | undefined {
@@ -21,12 +21,7 @@ export function registerChatCompletions(app: FastifyInstance, deps: Deps): void 
     });
     if (request.stream) {
       // Errors before the first event propagate as a normal JSON error response (status intact).
-      const sink = openAISink(reply.raw);
-      const open = (headers: Record<string, string>) => {
-        reply.hijack();
-        sink.open(headers);
-      };
-      await exchange.stream({ ...sink, open }, wantsStreamUsage(request));
+      await exchange.stream(sseSink(reply, openAIFormat), wantsStreamUsage(request));
       return reply;
     }
     const { completion, headers } = await exchange.json();

@@ -5,9 +5,8 @@ import type { Deps } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import { ChatExchange } from './exchange.js';
-import { SseWriter } from './sse-reply.js';
+import { sseSink, type SseFormat } from './sse-reply.js';
 import { parseOrThrow } from './validate.js';
-import { SSE_DONE, sseData } from '../upstream/sse.js';
 
 const askSchema = z.object({
   question: z.string().min(1).max(100_000),
@@ -56,27 +55,14 @@ export function registerSimpleApi(app: FastifyInstance, deps: Deps): void {
   app.post('/api/streaming', async (req, reply) => {
     const body = parseOrThrow(askSchema, req.body);
     const exchange = new ChatExchange(deps, req, reply.raw, toChat(body, true), { endpoint: '/api/streaming', sessionId: body.session_id });
-    const writer = new SseWriter(reply.raw);
-    let failed = false;
-    await exchange.stream(
-      {
-        open: (headers) => {
-          reply.hijack();
-          writer.open(headers);
-          void writer.write(sseData(JSON.stringify({ request_id: req.id, model: headers['x-gateway-model'], provider: headers['x-gateway-provider'] })));
-        },
-        event: (event) => {
-          const content = event.chunk.choices[0]?.delta.content;
-          return content ? writer.write(sseData(JSON.stringify({ content }))) : undefined;
-        },
-        error: (err) => {
-          failed = true;
-          writer.error(err);
-        },
-        end: () => writer.end(failed ? undefined : SSE_DONE),
+    const format: SseFormat = {
+      preamble: (headers) => JSON.stringify({ request_id: req.id, model: headers['x-gateway-model'], provider: headers['x-gateway-provider'] }),
+      payload: (event) => {
+        const content = event.chunk.choices[0]?.delta.content;
+        return content ? JSON.stringify({ content }) : undefined;
       },
-      false,
-    );
+    };
+    await exchange.stream(sseSink(reply, format), false);
     return reply;
   });
 

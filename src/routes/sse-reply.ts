@@ -1,5 +1,6 @@
 // Writes an SSE response straight to the socket: OpenAI chunk framing, backpressure, error event, [DONE].
 import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import type { GatewayError } from '../errors.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
 import { SSE_DONE, sseData } from '../upstream/sse.js';
@@ -13,7 +14,7 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-export class SseWriter {
+class SseWriter {
   private corked = false;
   private readonly uncork = () => {
     this.corked = false;
@@ -58,14 +59,33 @@ export class SseWriter {
   }
 }
 
+/** What a streamed route sends in each `data:` event; the framing, errors and [DONE] are the sink's. */
+export interface SseFormat {
+  /** An event right after the headers (the simple API announces the route it took). */
+  preamble?(headers: Record<string, string>): string | undefined;
+  /** One event's payload (a single line), or undefined to send nothing for it. */
+  payload(event: ChatStreamEvent): string | undefined;
+}
+
 /** OpenAI's format: each chunk as `data: {json}`, the upstream's own bytes when it spoke OpenAI already. */
-export function openAISink(res: ServerResponse): StreamSink {
-  const writer = new SseWriter(res);
+export const openAIFormat: SseFormat = { payload: (event) => event.raw ?? JSON.stringify(event.chunk) };
+
+/** Takes the socket from Fastify only once the first event is ready, so earlier failures stay plain HTTP errors. */
+export function sseSink(reply: FastifyReply, format: SseFormat): StreamSink {
+  const writer = new SseWriter(reply.raw);
   let failed = false;
   return {
-    open: (headers) => writer.open(headers),
-    event: (event: ChatStreamEvent) => writer.write(sseData(event.raw ?? JSON.stringify(event.chunk))),
-    error: (err) => {
+    open(headers) {
+      reply.hijack();
+      writer.open(headers);
+      const preamble = format.preamble?.(headers);
+      if (preamble !== undefined) void writer.write(sseData(preamble));
+    },
+    event(event) {
+      const payload = format.payload(event);
+      return payload === undefined ? undefined : writer.write(sseData(payload));
+    },
+    error(err) {
       failed = true;
       writer.error(err);
     },
