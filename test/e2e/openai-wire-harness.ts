@@ -4,18 +4,16 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { chunkBody, startFakeOpenAI, usageChunkBody, type FakeOptions, type FakeReply, type FakeUpstream, type RecordedRequest } from '../fakes/openai-upstream.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import type { TestGateway } from '../helpers/gateway.js';
 import type { TableProvider } from './provider-cells.js';
 import {
   CALLS,
-  GATEWAY_KEY,
   JSON_ANSWER,
   PNG_DATA_URL,
   REASONING,
   TEXT,
   USAGE,
-  loopbackImageFetcher,
-  startImageServer,
+  providerGateway,
   type Answer,
   type ErrorCase,
   type ImageServer,
@@ -126,23 +124,12 @@ export function describeWireProvider(vendor: WireVendor): ProviderHarness {
   let gateway: TestGateway;
   let client: OpenAI;
   let images: ImageServer;
-  const fetcher = loopbackImageFetcher();
+  const setup = providerGateway(() => startFakeOpenAI(vendor.fake), vendor.env);
 
   beforeAll(async () => {
-    [fake, images] = await Promise.all([startFakeOpenAI(vendor.fake), startImageServer()]);
-    gateway = await startGateway({
-      env: { ...vendor.env(fake), GATEWAY_API_KEYS: GATEWAY_KEY },
-      configure: (c) => {
-        c.routing.retries = 0;
-      },
-      fetchImage: fetcher.fetchImage,
-    });
-    client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0 });
+    ({ fake, gateway, client, images } = await setup.start());
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await Promise.all([fake?.close(), images?.close(), fetcher.close()]);
-  });
+  afterAll(() => setup.stop());
 
   const wireImage = (url: string) => ({ type: 'image_url', image_url: { url } });
   const harness: ProviderHarness = {

@@ -3,11 +3,11 @@
 // image fetcher the tests inject, and a stream collector that checks the OpenAI chunk invariants.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type OpenAI from 'openai';
+import OpenAI from 'openai';
 import { expect } from 'vitest';
 import { createImageFetcher, type ImageFetcher } from '../../src/providers/inline-images.js';
 import { createDispatcher } from '../../src/upstream/http.js';
-import type { TestGateway } from '../helpers/gateway.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import type { TableProvider } from './provider-cells.js';
 
 export const GATEWAY_KEY = 'gw-e2e-key-0123456789';
@@ -205,4 +205,39 @@ export function onlyChat(h: ProviderHarness): SentChat {
   const chats = h.chats();
   expect(chats).toHaveLength(1);
   return chats[0]!;
+}
+
+export interface ProviderGateway<F> {
+  fake: F;
+  gateway: TestGateway;
+  client: OpenAI;
+  images: ImageServer;
+}
+
+/**
+ * One provider's fake, a gateway switched on for it by env (no retries, images fetched from loopback) and the
+ * `openai` client: what every provider's end-to-end file starts with.
+ */
+export function providerGateway<F extends { close(): Promise<void> }>(startFake: () => Promise<F>, env: (fake: F) => Record<string, string>) {
+  const fetcher = loopbackImageFetcher();
+  let started: ProviderGateway<F> | undefined;
+  return {
+    async start(): Promise<ProviderGateway<F>> {
+      const [fake, images] = await Promise.all([startFake(), startImageServer()]);
+      const gateway = await startGateway({
+        env: { ...env(fake), GATEWAY_API_KEYS: GATEWAY_KEY },
+        configure: (c) => {
+          c.routing.retries = 0;
+        },
+        fetchImage: fetcher.fetchImage,
+      });
+      const client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0 });
+      started = { fake, gateway, client, images };
+      return started;
+    },
+    async stop(): Promise<void> {
+      await started?.gateway.close();
+      await Promise.all([started?.fake.close(), started?.images.close(), fetcher.close()]);
+    },
+  };
 }

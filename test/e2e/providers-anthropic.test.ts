@@ -3,17 +3,15 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anthropicMessage, startFakeAnthropic, type FakeAnthropic, type Json } from '../fakes/anthropic-upstream.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import type { TestGateway } from '../helpers/gateway.js';
 import {
   CALLS,
-  GATEWAY_KEY,
   JSON_ANSWER,
   PNG,
   REASONING,
   TEXT,
   USAGE,
-  loopbackImageFetcher,
-  startImageServer,
+  providerGateway,
   type Answer,
   type ImageServer,
   type ProviderHarness,
@@ -26,24 +24,12 @@ let fake: FakeAnthropic;
 let gateway: TestGateway;
 let client: OpenAI;
 let images: ImageServer;
-const fetcher = loopbackImageFetcher();
+const setup = providerGateway(() => startFakeAnthropic({ apiKey: KEY }), (f) => ({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: f.baseUrl }));
 
 beforeAll(async () => {
-  [fake, images] = await Promise.all([startFakeAnthropic({ apiKey: KEY }), startImageServer()]);
-  gateway = await startGateway({
-    env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.baseUrl, GATEWAY_API_KEYS: GATEWAY_KEY },
-    configure: (c) => {
-      c.routing.retries = 0;
-    },
-    fetchImage: fetcher.fetchImage,
-  });
-  client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0 });
+  ({ fake, gateway, client, images } = await setup.start());
 });
-
-afterAll(async () => {
-  await gateway?.close();
-  await Promise.all([fake?.close(), images?.close(), fetcher.close()]);
-});
+afterAll(() => setup.stop());
 
 /** input_tokens excludes cache reads; thinking is part of output_tokens (wire doc §9.2). */
 const usage = {
