@@ -3,9 +3,9 @@
 // cooldown; timers stay real. Then Retry-After and the total timeout as a client sees them.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { completionBody, openAIErrorBody, startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.js';
+import { completionBody, openAIErrorBody, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { sample, scrape, writeGatewayConfig } from './helpers.js';
+import { sample, scrape, startPrimaryAndFallback, writeGatewayConfig } from './helpers.js';
 
 const COOLDOWN_MS = 60_000;
 let primary: FakeUpstream;
@@ -14,13 +14,10 @@ let gateway: TestGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  primary = await startFakeOpenAI({ models: ['p-model'] });
-  fallback = await startFakeOpenAI({ models: ['f-model'] });
+  let providers: object[];
+  ({ primary, fallback, providers } = await startPrimaryAndFallback());
   const config = writeGatewayConfig({
-    providers: [
-      { id: 'primary', type: 'openai-compatible', base_url: primary.baseUrl, models: ['p-model'] },
-      { id: 'fallback', type: 'openai-compatible', base_url: fallback.baseUrl, models: ['f-model'] },
-    ],
+    providers,
     models: [
       { name: 'main', targets: ['primary/p-model', 'fallback/f-model'] },
       { name: 'solo', targets: ['primary/p-model'] },

@@ -4,9 +4,9 @@
 // and that it finished within the timeout that governs it.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chunkBody, openAIErrorBody, startFakeOpenAI, type FakeReply, type FakeUpstream } from '../fakes/openai-upstream.js';
+import { chunkBody, openAIErrorBody, type FakeReply, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { closedPortUrl, sample, scrape, writeGatewayConfig } from './helpers.js';
+import { closedPortUrl, sample, scrape, startPrimaryAndFallback, writeGatewayConfig } from './helpers.js';
 
 const FIRST_TOKEN_MS = 300;
 const IDLE_MS = 300;
@@ -20,12 +20,11 @@ let gateway: TestGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  primary = await startFakeOpenAI({ models: ['p-model'] });
-  fallback = await startFakeOpenAI({ models: ['f-model'] });
+  let providers: object[];
+  ({ primary, fallback, providers } = await startPrimaryAndFallback());
   const config = writeGatewayConfig({
     providers: [
-      { id: 'primary', type: 'openai-compatible', base_url: primary.baseUrl, models: ['p-model'] },
-      { id: 'fallback', type: 'openai-compatible', base_url: fallback.baseUrl, models: ['f-model'] },
+      ...providers,
       { id: 'dead', type: 'openai-compatible', base_url: await closedPortUrl(), models: ['p-model'] },
     ],
     models: [

@@ -1,4 +1,5 @@
 // Shared by the routing tests: a config file on disk, a port nothing listens on, Prometheus text scraping.
+import { startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,4 +47,14 @@ export async function delta(gatewayUrl: string, name: string, labels: Record<str
   const before = sample(await scrape(gatewayUrl), name, labels);
   await action();
   return sample(await scrape(gatewayUrl), name, labels) - before;
+}
+
+/** Two fake OpenAI-wire upstreams and their provider entries: `primary` serves p-model, `fallback` serves f-model. */
+export async function startPrimaryAndFallback(): Promise<{ primary: FakeUpstream; fallback: FakeUpstream; providers: object[] }> {
+  const [primary, fallback] = await Promise.all([startFakeOpenAI({ models: ['p-model'] }), startFakeOpenAI({ models: ['f-model'] })]);
+  const providers = [
+    { id: 'primary', type: 'openai-compatible', base_url: primary.baseUrl, models: ['p-model'] },
+    { id: 'fallback', type: 'openai-compatible', base_url: fallback.baseUrl, models: ['f-model'] },
+  ];
+  return { primary, fallback, providers };
 }
