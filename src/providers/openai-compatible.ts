@@ -3,11 +3,11 @@
 import { z } from 'zod';
 import { badUpstreamResponse, GatewayError } from '../errors.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
-import { chatCompletionChunkSchema, chatCompletionSchema, type ChatCompletion, type ChatCompletionChunk } from '../schemas/chat-response.js';
+import { chatCompletionSchema, type ChatCompletion, type ChatCompletionChunk } from '../schemas/chat-response.js';
 import { embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schemas/embeddings.js';
-import { decodeSse } from '../upstream/sse.js';
-import { discardBody, mapTransportError, readText, safeJsonParse, sendUpstream, type UpstreamResponse } from '../upstream/http.js';
-import { openAIWireError, streamedErrorOf } from './openai-wire.js';
+import { discardBody, readText, safeJsonParse, sendUpstream, type UpstreamResponse } from '../upstream/http.js';
+import { openAIWireError } from './openai-wire.js';
+import { OpenAIWireStream } from './openai-wire-stream.js';
 import type { CallOptions, Capabilities, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps } from './provider.js';
 
 export interface OpenAIWirePreset {
@@ -132,7 +132,7 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
         discardBody(res);
         throw badResponse(`expected text/event-stream, got '${contentType || 'none'}'`);
       }
-      return translateStream(res, config.id, preset, badResponse);
+      return new OpenAIWireStream(res, config.id, preset, badResponse);
     },
 
     async embeddings(request: EmbeddingsRequest, model: string, options: CallOptions): Promise<EmbeddingsResponse> {
@@ -143,57 +143,4 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
       return parsed.data;
     },
   };
-}
-
-async function* translateStream(
-  res: UpstreamResponse,
-  provider: string,
-  preset: OpenAIWirePreset,
-  badResponse: (detail: string) => GatewayError,
-): AsyncGenerator<ChatStreamEvent> {
-  let finished = false;
-  let done = false;
-  try {
-    for await (const event of decodeSse(res.body)) {
-      // No break on [DONE]: leaving a Readable's async iterator early destroys it with an AbortError (a stack
-      // capture per stream, visible in profiles), and the response ends right after [DONE] anyway.
-      if (done) continue;
-      if (event.data === '[DONE]') {
-        done = true;
-        continue;
-      }
-      const json = safeJsonParse(event.data);
-      const streamedError = streamedErrorOf(json);
-      if (streamedError) {
-        throw new GatewayError({ status: 502, message: `${provider}: ${streamedError.message}`, code: streamedError.code ?? 'upstream_stream_error', provider });
-      }
-      const rewritten = preset.rewriteChunkJson ? preset.rewriteChunkJson(json) : json;
-      const parsed = chatCompletionChunkSchema.safeParse(rewritten);
-      if (!parsed.success) throw badResponse('chat.completion.chunk expected');
-      const chunk = preset.normaliseChunk ? preset.normaliseChunk(parsed.data) : parsed.data;
-      const hasFinish = chunk.choices.some((c) => c.finish_reason);
-      if (hasFinish) finished = true;
-      if (hasFinish && chunk.usage) {
-        // Mistral and DeepSeek put usage on the finish chunk; the Provider contract wants it in its own chunk.
-        yield { chunk: { ...chunk, usage: undefined } };
-        yield { chunk: { ...chunk, choices: [], usage: chunk.usage } };
-      } else if (rewritten === json && chunk === parsed.data && event.data.indexOf('\n') === -1) {
-        // Hot path: nothing changed, so the route may forward the upstream's own bytes (when they fit on one
-        // `data:` line: a multi-line event was joined with \n by the decoder).
-        yield { chunk, raw: event.data };
-      } else {
-        yield { chunk };
-      }
-    }
-  } catch (err) {
-    throw err instanceof GatewayError ? err : mapTransportError(err, { provider, bodyTimeoutMs: res.bodyTimeoutMs });
-  } finally {
-    // Early exit (client gone, error, fallback) must still free the connection.
-    if (!done) res.body.destroy();
-  }
-  discardBody(res);
-  // Tolerate a missing [DONE] only when the answer visibly ended; otherwise the stream was cut.
-  if (!done && !finished) {
-    throw new GatewayError({ status: 502, message: `${provider}: stream ended before completion`, code: 'upstream_stream_truncated', provider });
-  }
 }

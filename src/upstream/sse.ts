@@ -80,20 +80,25 @@ export class SseParser {
   }
 }
 
-export async function* decodeSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
+/** The events of each upstream read together: consumers that handle a batch at once pay one promise per read. */
+export async function* decodeSseBatches(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent[]> {
   const decoder = new TextDecoder();
   const parser = new SseParser();
-  const events: SseEvent[] = [];
+  let events: SseEvent[] = [];
   for await (const chunk of body) {
     parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }), events);
     if (events.length > 0) {
-      yield* events;
-      events.length = 0;
+      yield events;
+      events = [];
     }
   }
   parser.push(decoder.decode(), events);
   parser.end(events);
-  yield* events;
+  if (events.length > 0) yield events;
+}
+
+export async function* decodeSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
+  for await (const batch of decodeSseBatches(body)) yield* batch;
 }
 
 /** Newline-delimited JSON (Ollama native): yields each non-empty line's text. */
