@@ -5,6 +5,7 @@ import { GatewayError } from '../errors.js';
 import { discardBody, mapTransportError, safeJsonParse, type UpstreamResponse } from '../upstream/http.js';
 import { decodeSseBatches, type SseEvent } from '../upstream/sse.js';
 import { chatCompletionChunkSchema } from '../schemas/chat-response.js';
+import { plainChunk } from '../schemas/plain-chunk.js';
 import type { OpenAIWirePreset } from './openai-compatible.js';
 import { streamedErrorOf } from './openai-wire.js';
 import type { ChatStreamEvent } from './provider.js';
@@ -79,15 +80,19 @@ export class OpenAIWireStream implements AsyncIterableIterator<ChatStreamEvent> 
       throw new GatewayError({ status: 502, message: `${provider}: ${streamedError.message}`, code: streamedError.code ?? 'upstream_stream_error', provider });
     }
     const rewritten = preset.rewriteChunkJson ? preset.rewriteChunkJson(json) : json;
-    const parsed = chatCompletionChunkSchema.safeParse(rewritten);
-    if (!parsed.success) throw this.badResponse('chat.completion.chunk expected');
-    const chunk = preset.normaliseChunk ? preset.normaliseChunk(parsed.data) : parsed.data;
+    let parsed = plainChunk(rewritten);
+    if (!parsed) {
+      const checked = chatCompletionChunkSchema.safeParse(rewritten);
+      if (!checked.success) throw this.badResponse('chat.completion.chunk expected');
+      parsed = checked.data;
+    }
+    const chunk = preset.normaliseChunk ? preset.normaliseChunk(parsed) : parsed;
     const hasFinish = chunk.choices.some((c) => c.finish_reason);
     if (hasFinish) this.finished = true;
     if (hasFinish && chunk.usage) {
       // Mistral and DeepSeek put usage on the finish chunk; the Provider contract wants it in its own chunk.
       this.queue.push({ chunk: { ...chunk, usage: undefined } }, { chunk: { ...chunk, choices: [], usage: chunk.usage } });
-    } else if (rewritten === json && chunk === parsed.data && event.data.indexOf('\n') === -1) {
+    } else if (rewritten === json && chunk === parsed && event.data.indexOf('\n') === -1) {
       // Nothing changed, so the route may forward the upstream's own bytes (when they fit on one `data:` line:
       // a multi-line event was joined with \n by the decoder).
       this.queue.push({ chunk, raw: event.data });
