@@ -8,11 +8,11 @@ import { chatCompletionChunkSchema } from '../schemas/chat-response.js';
 import { plainChunk } from '../schemas/plain-chunk.js';
 import type { OpenAIWirePreset } from './openai-compatible.js';
 import { streamedErrorOf } from './openai-wire.js';
-import type { ChatStreamEvent } from './provider.js';
+import type { BufferedStream, ChatStreamEvent } from './provider.js';
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-export class OpenAIWireStream implements AsyncIterableIterator<ChatStreamEvent> {
+export class OpenAIWireStream implements AsyncIterableIterator<ChatStreamEvent>, BufferedStream {
   private readonly batches: AsyncIterator<SseEvent[]>;
   private queue: ChatStreamEvent[] = [];
   private index = 0;
@@ -57,6 +57,10 @@ export class OpenAIWireStream implements AsyncIterableIterator<ChatStreamEvent> 
       }
     }
     return { done: false, value: this.queue[this.index++]! };
+  }
+
+  buffered(): ChatStreamEvent | undefined {
+    return this.index < this.queue.length ? this.queue[this.index++] : undefined;
   }
 
   /** Early exit (client gone, error, fallback) must still free the connection. */

@@ -71,6 +71,17 @@ export interface ChatStreamEvent {
   raw?: string;
 }
 
+/**
+ * Optional on a stream's iterator: the next event when it has already been read, without a promise turn
+ * (undefined when the iterator would have to wait, has ended or has a failure to report: call next()).
+ */
+export interface BufferedStream {
+  buffered(): ChatStreamEvent | undefined;
+}
+
+export const bufferedOf = (iterator: object): BufferedStream | undefined =>
+  typeof (iterator as Partial<BufferedStream>).buffered === 'function' ? (iterator as BufferedStream) : undefined;
+
 export interface Provider {
   readonly id: string;
   readonly type: ProviderType;

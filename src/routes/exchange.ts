@@ -118,7 +118,8 @@ export class ChatExchange {
           if (drained) await drained;
         }
         if (this.abort.signal.aborted) throw clientClosed();
-        next = await handle.rest.next();
+        const ready = handle.buffered();
+        next = ready ? { done: false, value: ready } : await handle.rest.next();
       }
     } catch (err) {
       failure = this.abort.signal.aborted ? clientClosed() : toGatewayError(err, target.provider);

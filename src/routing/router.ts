@@ -179,7 +179,6 @@ export class Router {
   ): Promise<Attempted<T>> {
     const settings = plan.settings;
     const deadline = total.endsAt;
-    const overall = total.signal;
     const dead = new Set<Target>();
     const tried = new Set<Target>();
     let lastError: GatewayError | undefined;
@@ -189,7 +188,7 @@ export class Router {
       let waitMs = 0;
       for (const { target, provider } of candidates) {
         if (dead.has(target)) continue;
-        if (overall.aborted) throw this.classify(overall.reason, undefined, ctx, total);
+        if (total.ended) throw this.classify(undefined, undefined, ctx, total);
         if (!this.health.tryAcquire(target.provider, target.model)) continue;
         if (tried.has(target)) this.observer.retry?.(target);
         else if (previous) this.observer.fallback?.(previous, target);
@@ -197,9 +196,8 @@ export class Router {
         tried.add(target);
 
         const controller = new AbortController();
-        const onAbort = () => controller.abort(overall.reason);
-        overall.addEventListener('abort', onAbort, { once: true });
-        const detach = () => overall.removeEventListener('abort', onAbort);
+        total.bind(controller);
+        const detach = () => total.unbind(controller);
         const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, target.provider);
         const startedAt = new Date();
         const remaining = Math.max(1, deadline - Date.now());
@@ -244,10 +242,14 @@ export class Router {
       const wait = Math.max(waitMs, backoff);
       // A wait that would end past the total timeout cannot help: answer now with what we know.
       if (Date.now() + wait >= deadline) break;
+      const waiting = new AbortController();
+      total.bind(waiting);
       try {
-        await this.sleep(wait, overall);
+        await this.sleep(wait, waiting.signal);
       } catch {
         throw ctx.signal.aborted ? clientClosed() : lastError;
+      } finally {
+        total.unbind(waiting);
       }
     }
     if (lastError) throw lastError;

@@ -2,7 +2,7 @@
 // verdict on the deployment once it ends. From here on a failure can no longer fall back; the route reports it
 // in-band.
 import { GatewayError } from '../errors.js';
-import type { ChatStreamEvent } from '../providers/provider.js';
+import { bufferedOf, type ChatStreamEvent } from '../providers/provider.js';
 import type { HealthTracker } from './health.js';
 import type { Target } from './resolve.js';
 import type { Attempted } from './router.js';
@@ -12,6 +12,8 @@ export interface StreamHandle {
   first: ChatStreamEvent;
   /** The remaining events; failures come out as classified GatewayErrors (idle/total timeout, reset, cut…). */
   rest: AsyncIterator<ChatStreamEvent>;
+  /** The next event when already read (no wait, so no idle timing): saves a promise turn per event. */
+  buffered(): ChatStreamEvent | undefined;
   /** Call once the stream ended: with an error if it failed after the first event. Releases the upstream. */
   finish(error?: GatewayError): void;
 }
@@ -47,10 +49,12 @@ export function streamHandle(
     },
   };
 
+  const source = bufferedOf(iterator);
   return {
     target,
     first: result.value.first,
     rest,
+    buffered: () => source?.buffered(),
     finish(error) {
       if (finished) return;
       finished = true;
