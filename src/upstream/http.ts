@@ -1,6 +1,6 @@
 // The only module that imports undici: pooled keep-alive dispatchers, outbound proxy, timeouts, body helpers.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Agent, EnvHttpProxyAgent, ProxyAgent, buildConnector, request, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
 import { GatewayError, toGatewayError, upstreamTimeout } from '../errors.js';
 
 export interface DispatcherOptions {
@@ -79,15 +79,32 @@ export function defaultDispatcher(): Dispatcher {
   return sharedDispatcher;
 }
 
+const splitUrls = new Map<string, { origin: string; path: string }>();
+
+/** Upstream URLs are few (a base URL per provider and a handful of paths): each is parsed once. */
+function originAndPath(url: string): { origin: string; path: string } {
+  let split = splitUrls.get(url);
+  if (!split) {
+    const parsed = new URL(url);
+    split = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+    if (splitUrls.size < 1000) splitUrls.set(url, split);
+  }
+  return split;
+}
+
 /** Sends one request; network failures and timeouts come back as GatewayErrors naming the provider. */
 export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
   try {
-    const response = await request(req.url, {
+    const { origin, path } = originAndPath(req.url);
+    const dispatcher = req.dispatcher ?? defaultDispatcher();
+    // The dispatcher itself rather than undici's request(url): that one parses the URL again on every call.
+    const response = await dispatcher.request({
+      origin,
+      path,
       method: req.method ?? 'POST',
       headers: req.headers,
       body: req.body,
       signal: req.signal,
-      dispatcher: req.dispatcher ?? defaultDispatcher(),
       headersTimeout: req.headersTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       bodyTimeout: req.bodyTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
