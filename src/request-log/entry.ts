@@ -30,12 +30,19 @@ export interface ExchangeRecord {
   errorCode?: string | null;
 }
 
-/** Re-parses only when a secret was actually found, so the common case costs one stringify (none without secrets). */
-function redactJson(value: unknown, redact: Redactor): unknown {
-  if (!redact.active) return value;
-  const text = JSON.stringify(value);
+/**
+ * The value as JSON text with secrets redacted: the batch insert splices this text in as it is, so a body is
+ * serialised once, for the secret check and the database together.
+ */
+function redactedJson(value: unknown, redact: Redactor): string | null {
+  // undefined for values JSON has no text for; the column is NULL then, as JSON.stringify of the row would leave it.
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined || !redact.active) return text ?? null;
   const redacted = redact(text);
-  return redacted === text ? value : JSON.parse(redacted);
+  // A secret matched across JSON syntax would break the whole batch; parsing (only when something was redacted)
+  // keeps that failure on this entry.
+  if (redacted !== text) JSON.parse(redacted);
+  return redacted;
 }
 
 function lastUserQuestion(request: ChatRequest | undefined): string | null {
@@ -52,7 +59,6 @@ const redactText = (text: string | null, redact: Redactor): string | null => (te
 export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: Redactor): LogEntry {
   const rowId = crypto.randomUUID();
   const usage = record.usage ?? undefined;
-  const requestBody = logBodies && record.request ? redactJson(record.request, redact) : null;
   return {
     request: {
       id: rowId,
@@ -66,13 +72,13 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       userId: redactText(record.request?.user ?? null, redact),
       // A key pasted into a prompt (or echoed back by a model) is a key all the same.
       question: logBodies ? redactText(lastUserQuestion(record.request), redact) : null,
-      requestBody,
+      requestBodyJson: logBodies && record.request ? redactedJson(record.request, redact) : null,
       provider: record.provider ?? null,
       model: record.model ?? null,
       status: record.status,
       finishReason: record.finishReason ?? null,
       content: logBodies ? redactText(record.content ?? null, redact) : null,
-      toolCalls: logBodies && record.toolCalls != null ? redactJson(record.toolCalls, redact) : null,
+      toolCallsJson: logBodies && record.toolCalls != null ? redactedJson(record.toolCalls, redact) : null,
       promptTokens: usage?.prompt_tokens ?? null,
       completionTokens: usage?.completion_tokens ?? null,
       totalTokens: usage?.total_tokens ?? null,

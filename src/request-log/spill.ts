@@ -2,16 +2,37 @@
 // from a byte offset in batches once it is over (never loaded whole), truncated when fully replayed.
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogEntry } from './store.js';
+import type { LogEntry, LogRequest } from './store.js';
 
 const READ_CHUNK = 64 * 1024;
 /** Rewrite the file without its replayed head once that head is this large and more than half the file. */
 const COMPACT_BYTES = 16 * 1024 * 1024;
 
-/** JSON turned the entry's dates into strings; the store's timestamp columns want Dates back. */
-export function revive(entry: LogEntry): LogEntry {
-  const request = { ...entry.request, createdAt: new Date(entry.request.createdAt as unknown as string) };
-  const attempts = entry.attempts.map((a) => ({ ...a, startedAt: new Date(a.startedAt as unknown as string) }));
+/** An entry as a line holds it: dates as strings, the request body and tool calls as JSON values. */
+export interface SpilledEntry {
+  request: Omit<LogRequest, 'requestBodyJson' | 'toolCallsJson' | 'createdAt'> & { createdAt: string; requestBody?: unknown; toolCalls?: unknown };
+  attempts: Array<Omit<LogEntry['attempts'][number], 'startedAt'> & { startedAt: string }>;
+}
+
+/**
+ * One line of the file. The bodies' JSON text goes in as JSON, not as an escaped string, so lines keep the shape they
+ * had before bodies were kept serialised: a file spilled by either version replays in the other, and the rejected
+ * file stays readable.
+ */
+export function toLine(entry: LogEntry): string {
+  const { requestBodyJson, toolCallsJson, ...request } = entry.request;
+  const head = JSON.stringify(request);
+  const bodies = `"requestBody":${requestBodyJson ?? 'null'},"toolCalls":${toolCallsJson ?? 'null'}}`;
+  return `{"request":${head.length > 2 ? `${head.slice(0, -1)},` : '{'}${bodies},"attempts":${JSON.stringify(entry.attempts)}}`;
+}
+
+const jsonText = (value: unknown): string | null => (value == null ? null : ((JSON.stringify(value) as string | undefined) ?? null));
+
+/** Back from a parsed line: Dates for the timestamp columns, JSON text for the jsonb ones. */
+export function revive(entry: SpilledEntry): LogEntry {
+  const { requestBody, toolCalls, ...rest } = entry.request;
+  const request: LogRequest = { ...rest, createdAt: new Date(rest.createdAt), requestBodyJson: jsonText(requestBody), toolCallsJson: jsonText(toolCalls) };
+  const attempts = entry.attempts.map((a) => ({ ...a, startedAt: new Date(a.startedAt) }));
   return { request, attempts };
 }
 
@@ -55,14 +76,14 @@ export class SpillFile {
 
   append(entries: LogEntry[]): void {
     if (entries.length === 0) return;
-    const text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    const text = entries.map(toLine).join('\n') + '\n';
     appendFileSync(this.path, text);
     this.size += Buffer.byteLength(text);
     this.lines += entries.length;
   }
 
   reject(entry: LogEntry): void {
-    appendFileSync(this.rejectedPath, JSON.stringify(entry) + '\n');
+    appendFileSync(this.rejectedPath, toLine(entry) + '\n');
   }
 
   /** Reads up to n entries from the head without removing them. */
@@ -161,7 +182,7 @@ export class SpillFile {
 function parseLine(line: string): LogEntry | undefined {
   if (line.trim() === '') return undefined;
   try {
-    const value = JSON.parse(line) as LogEntry;
+    const value = JSON.parse(line) as SpilledEntry;
     if (!value || typeof value !== 'object' || !value.request || !Array.isArray(value.attempts)) return undefined;
     return revive(value);
   } catch {

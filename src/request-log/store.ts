@@ -1,11 +1,21 @@
 // Reads and writes of the log tables: idempotent multi-row batch inserts and the history query.
-import { and, desc, eq, getTableColumns, getTableName, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableName, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { LogDatabase } from './db.js';
+import { batchJson } from './rows.js';
 import { requestLogs, upstreamAttempts, type NewRequestLog, type NewUpstreamAttempt, type RequestLogRow } from './schema.js';
 
+/**
+ * A request row as it waits to be written: the jsonb columns hold JSON text, serialised once (and checked for
+ * secrets on that same text) by toLogEntry, then spliced into the batch as they are.
+ */
+export type LogRequest = Omit<NewRequestLog, 'requestBody' | 'toolCalls'> & {
+  requestBodyJson?: string | null;
+  toolCallsJson?: string | null;
+};
+
 export interface LogEntry {
-  request: NewRequestLog;
+  request: LogRequest;
   attempts: NewUpstreamAttempt[];
 }
 
@@ -37,11 +47,10 @@ export class LogStore {
    */
   async insert(entries: LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const requests = entries.map((e) => toColumnNames(requestLogs, e.request));
-    const attempts = entries.flatMap((e) => e.attempts.map((a) => toColumnNames(upstreamAttempts, a)));
+    const { requests, attempts } = batchJson(entries);
     await this.database.db.transaction(async (tx) => {
       await tx.execute(bulkInsert(requestLogs, requests));
-      if (attempts.length > 0) await tx.execute(bulkInsert(upstreamAttempts, attempts));
+      if (entries.some((e) => e.attempts.length > 0)) await tx.execute(bulkInsert(upstreamAttempts, attempts));
     });
   }
 
@@ -88,24 +97,9 @@ export class LogStore {
   }
 }
 
-const columnNameCache = new Map<PgTable, Array<[string, string]>>();
-
-/** Drizzle's property names → the SQL column names json_populate_recordset matches on. */
-function toColumnNames(table: PgTable, row: object): Record<string, unknown> {
-  let pairs = columnNameCache.get(table);
-  if (!pairs) {
-    pairs = Object.entries(getTableColumns(table)).map(([key, column]) => [key, column.name]);
-    columnNameCache.set(table, pairs);
-  }
-  const out: Record<string, unknown> = {};
-  const values = row as Record<string, unknown>;
-  for (const [key, name] of pairs) if (values[key] !== undefined) out[name] = values[key];
-  return out;
-}
-
-function bulkInsert(table: PgTable, rows: Array<Record<string, unknown>>): SQL {
+function bulkInsert(table: PgTable, rows: string): SQL {
   const name = sql.identifier(getTableName(table));
-  return sql`insert into ${name} select * from json_populate_recordset(null::${name}, ${JSON.stringify(rows)}::json) on conflict do nothing`;
+  return sql`insert into ${name} select * from json_populate_recordset(null::${name}, ${rows}::json) on conflict do nothing`;
 }
 
 function toHistoryItem(row: RequestLogRow): HistoryItem {

@@ -3,7 +3,7 @@
 // is full or the outage lasts; the file is replayed once the database is back. Inserts are idempotent (primary keys,
 // ON CONFLICT DO NOTHING), so a replay or a timed-out write that did land never duplicates rows.
 import type { Logger } from 'pino';
-import { revive, SpillFile } from './spill.js';
+import { revive, SpillFile, toLine, type SpilledEntry } from './spill.js';
 import type { LogEntry } from './store.js';
 
 /** What the writer needs from the store (the LogStore, or a fake in tests). */
@@ -72,9 +72,12 @@ function reason(err: unknown): string {
   return message.length > 200 ? `${message.slice(0, 200)}…` : message;
 }
 
-/** Postgres text and jsonb cannot hold U+0000; a model or client that sends one must not poison the log. */
+/**
+ * Postgres text and jsonb cannot hold U+0000; a model or client that sends one must not poison the log. A spill line
+ * holds the bodies as JSON values, so every NUL in it, body or not, is the same `\u0000` escape.
+ */
 function withoutNul(entry: LogEntry): LogEntry {
-  return revive(JSON.parse(JSON.stringify(entry).replaceAll('\\u0000', '')) as LogEntry);
+  return revive(JSON.parse(toLine(entry).replaceAll('\\u0000', '')) as SpilledEntry);
 }
 
 export class LogWriter {

@@ -1,0 +1,75 @@
+// A batch of log entries as the JSON arrays json_populate_recordset expands: each row built straight from its entry
+// under the SQL column names, with the already serialised jsonb columns spliced in verbatim.
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { NewUpstreamAttempt, requestLogs, upstreamAttempts } from './schema.js';
+import type { LogEntry, LogRequest } from './store.js';
+
+/**
+ * The row object json_populate_recordset matches on. Typed from the schema so that a column added, renamed or
+ * dropped there fails to compile here instead of silently logging NULL.
+ */
+type SqlRow<T extends PgTable> = { [K in keyof T['_']['columns'] as T['_']['columns'][K]['_']['name']]: unknown };
+
+/** request_logs' JSON text columns, spliced in rather than serialised again. */
+type RawColumns = 'request_body' | 'tool_calls';
+
+/** An object literal of one shape for every row keeps JSON.stringify on V8's fast path. */
+function requestRow(r: LogRequest): string {
+  const row: Omit<SqlRow<typeof requestLogs>, RawColumns> = {
+    id: r.id,
+    x_request_id: r.xRequestId,
+    created_at: r.createdAt,
+    key_id: r.keyId,
+    endpoint: r.endpoint,
+    requested_model: r.requestedModel,
+    stream: r.stream,
+    session_id: r.sessionId,
+    user_id: r.userId,
+    question: r.question,
+    provider: r.provider,
+    model: r.model,
+    status: r.status,
+    finish_reason: r.finishReason,
+    content: r.content,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.totalTokens,
+    cached_tokens: r.cachedTokens,
+    reasoning_tokens: r.reasoningTokens,
+    latency_ms: r.latencyMs,
+    ttft_ms: r.ttftMs,
+    overhead_ms: r.overheadMs,
+    attempts: r.attempts,
+    partial: r.partial,
+    error: r.error,
+    error_code: r.errorCode,
+  };
+  const head = JSON.stringify(row);
+  return `${head.slice(0, -1)},"request_body":${r.requestBodyJson ?? 'null'},"tool_calls":${r.toolCallsJson ?? 'null'}}`;
+}
+
+function attemptRow(a: NewUpstreamAttempt): SqlRow<typeof upstreamAttempts> {
+  return {
+    id: a.id,
+    request_id: a.requestId,
+    attempt: a.attempt,
+    started_at: a.startedAt,
+    provider: a.provider,
+    model: a.model,
+    status: a.status,
+    latency_ms: a.latencyMs,
+    error: a.error,
+    error_code: a.errorCode,
+  };
+}
+
+/** The two parameters of the batch insert: request rows and attempt rows, each a JSON array. */
+export function batchJson(entries: LogEntry[]): { requests: string; attempts: string } {
+  const requests: string[] = [];
+  const attempts: Array<SqlRow<typeof upstreamAttempts>> = [];
+  for (const entry of entries) {
+    requests.push(requestRow(entry.request));
+    for (const attempt of entry.attempts) attempts.push(attemptRow(attempt));
+  }
+  return { requests: `[${requests.join(',')}]`, attempts: JSON.stringify(attempts) };
+}

@@ -1,0 +1,169 @@
+// The log store on the database in use (PGlite; the Postgres server too when DATABASE_URL is set): bodies kept as
+// JSON text reach the jsonb columns as the objects they were, a batch is one all-or-nothing statement that a retry
+// cannot duplicate, and spill lines round-trip (and replay lines spilled before bodies were kept as text).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { makeRedactor } from '../../src/redact.js';
+import { openLogDatabase } from '../../src/request-log/db.js';
+import { toLogEntry, type ExchangeRecord } from '../../src/request-log/entry.js';
+import { SpillFile } from '../../src/request-log/spill.js';
+import { LogStore } from '../../src/request-log/store.js';
+import { LogWriter } from '../../src/request-log/writer.js';
+import type { ChatRequest } from '../../src/schemas/chat-request.js';
+
+const SECRET = 'sk-store-test-secret-7c1d9e';
+const redact = makeRedactor([SECRET]);
+const TRICKY = 'naïve café ☕ 🦄 中文 "quoted" \\back\\slash\n\ttab </script> \u2028 \u0001 é';
+
+let store: LogStore;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  const template = process.env.DATABASE_URL ? undefined : new Blob([await readFile(inject('pgliteTemplatePath'))]);
+  store = new LogStore(await openLogDatabase({ databaseUrl: process.env.DATABASE_URL, pgliteDir: 'memory://', pgliteTemplate: template }));
+});
+
+afterAll(async () => {
+  await store?.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function record(content = TRICKY): ExchangeRecord {
+  const startedAt = new Date(Date.now() - 1234);
+  const request: ChatRequest = {
+    model: 'openai/gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'be "nice"' },
+      { role: 'user', content: `${content} my key is ${SECRET}` },
+    ],
+    temperature: 0.1,
+    max_tokens: 1e6,
+    x_passthrough: { nested: [1, -2.5, true, null, { 'key with "quotes"': 'v' }] },
+  };
+  return {
+    requestId: `store-${crypto.randomUUID()}`,
+    startedAt,
+    endpoint: '/v1/chat/completions',
+    request,
+    stream: false,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    status: 200,
+    finishReason: 'tool_calls',
+    content,
+    toolCalls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: `{"q":"${content.length}","k":"${SECRET}"}` } }],
+    usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+    latencyMs: 12.6,
+    attempts: [
+      { provider: 'openai', model: 'gpt-4o-mini', startedAt, latencyMs: 5.2, status: 500, error: `upstream said ${SECRET}` },
+      { provider: 'openai', model: 'gpt-4o-mini', startedAt: new Date(startedAt.getTime() + 999), latencyMs: 6.1, status: 200 },
+    ],
+  };
+}
+
+/** What the request body must read back as: the request with the secret redacted, nothing else changed. */
+const expectedBody = (r: ExchangeRecord) => JSON.parse(JSON.stringify(r.request).replaceAll(SECRET, '[REDACTED]')) as unknown;
+
+/** Raw query rows: PGlite and pg both answer with { rows }. */
+async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
+  return ((await store.database.db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+async function count(table: 'request_logs' | 'upstream_attempts', id: string): Promise<number> {
+  const column = sql.identifier(table === 'request_logs' ? 'id' : 'request_id');
+  const [row] = await rows<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)} where ${column} = ${id}`);
+  return row?.n ?? -1;
+}
+
+describe(`log store (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'PGlite'})`, () => {
+  it('stores bodies with unicode, quotes and escapes as jsonb objects, exactly, with secrets redacted', async () => {
+    const r = record();
+    const entry = toLogEntry(r, true, redact);
+    await store.insert([entry]);
+    const { request, attempts } = await store.byId(r.requestId);
+    expect(request?.requestBody).toEqual(expectedBody(r));
+    expect(request?.toolCalls).toEqual(JSON.parse(JSON.stringify(r.toolCalls).replaceAll(SECRET, '[REDACTED]')));
+    expect(request).toMatchObject({ content: TRICKY, question: `${TRICKY} my key is [REDACTED]`, totalTokens: 7, latencyMs: 13, attempts: 2 });
+    expect(request?.createdAt.toISOString()).toBe(r.startedAt.toISOString());
+    expect(attempts.map((a) => [a.attempt, a.status, a.error, a.startedAt.toISOString()])).toEqual([
+      [1, 500, 'upstream said [REDACTED]', r.attempts[0]!.startedAt.toISOString()],
+      [2, 200, null, r.attempts[1]!.startedAt.toISOString()],
+    ]);
+    const types = await rows(sql`select jsonb_typeof(request_body) as body, jsonb_typeof(tool_calls) as tools from request_logs where id = ${entry.request.id}`);
+    expect(types).toEqual([{ body: 'object', tools: 'array' }]);
+  });
+
+  it('writes a batch once however often it is retried, partly or whole', async () => {
+    const entries = [record(), record('second'), record('third')].map((r) => toLogEntry(r, true, redact));
+    await store.insert(entries.slice(0, 2));
+    await store.insert(entries);
+    await store.insert(entries.slice(1));
+    for (const e of entries) {
+      expect(await count('request_logs', e.request.id)).toBe(1);
+      expect(await count('upstream_attempts', e.request.id)).toBe(2);
+    }
+  });
+
+  it('a batch the database refuses leaves no row behind, in either table', async () => {
+    const good = toLogEntry(record('fine'), true, redact);
+    const bad = toLogEntry(record('nul \u0000 here'), true, redact);
+    await expect(store.insert([good, bad])).rejects.toThrow();
+    expect(await count('request_logs', good.request.id)).toBe(0);
+    expect(await count('upstream_attempts', good.request.id)).toBe(0);
+  });
+
+  it('the writer strips NUL from the body too when the database refuses it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-gateway-store-'));
+    dirs.push(dir);
+    const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+    const writer = new LogWriter(store, createLogger('info', sink), { flushIntervalMs: 60_000, spillDir: dir });
+    const r = record('a\u0000b');
+    writer.enqueue(toLogEntry(r, true, redact));
+    await writer.flush(true);
+    await writer.close(1_000);
+    expect(writer.stats).toMatchObject({ written: 1, rejected: 0 });
+    const { request } = await store.byId(r.requestId);
+    expect(request?.content).toBe('ab');
+    expect(request?.requestBody).toEqual(JSON.parse(JSON.stringify(expectedBody(r)).replaceAll('\\u0000', '')));
+  });
+});
+
+describe('spill lines', () => {
+  function spill(): SpillFile {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-gateway-spill-format-'));
+    dirs.push(dir);
+    return new SpillFile(dir);
+  }
+
+  it('hold bodies as JSON values and give back the entry they were written from', () => {
+    const file = spill();
+    const entries = [toLogEntry(record(), true, redact), toLogEntry({ ...record(), request: undefined, toolCalls: undefined }, true, redact)];
+    file.append(entries);
+    const [line] = readFileSync(file.path, 'utf8').split('\n');
+    const parsed = JSON.parse(line!) as { request: { requestBody: unknown; toolCalls: unknown } };
+    expect(parsed.request.requestBody).toEqual(JSON.parse(entries[0]!.request.requestBodyJson!));
+    expect(Array.isArray(parsed.request.toolCalls)).toBe(true);
+    expect(file.peek(10)).toEqual(entries);
+  });
+
+  it('replays lines spilled by the version that kept bodies as objects, into the same rows', async () => {
+    const r = record();
+    const entry = toLogEntry(r, true, redact);
+    const { requestBodyJson, toolCallsJson, ...rest } = entry.request;
+    const old = { request: { ...rest, requestBody: JSON.parse(requestBodyJson!) as unknown, toolCalls: JSON.parse(toolCallsJson!) as unknown }, attempts: entry.attempts };
+    const file = spill();
+    writeFileSync(file.path, `${JSON.stringify(old)}\n`);
+    const [replayed] = new SpillFile(join(file.path, '..')).peek(1);
+    expect(replayed).toEqual(entry);
+    await store.insert([replayed!]);
+    const { request } = await store.byId(r.requestId);
+    expect(request?.requestBody).toEqual(expectedBody(r));
+  });
+});
+
