@@ -112,10 +112,16 @@ describe(`log store (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'PGlite'
 
   it('a batch the database refuses leaves no row behind, in either table', async () => {
     const good = toLogEntry(record('fine'), true, redact);
-    const bad = toLogEntry(record('nul \u0000 here'), true, redact);
-    await expect(store.insert([good, bad])).rejects.toThrow();
-    expect(await count('request_logs', good.request.id)).toBe(0);
-    expect(await count('upstream_attempts', good.request.id)).toBe(0);
+    const badRequest = toLogEntry(record('nul \u0000 here'), true, redact);
+    const badAttempt = toLogEntry(record('fine too'), true, redact);
+    badAttempt.attempts[1]!.error = 'nul \u0000 in an attempt';
+    for (const bad of [badRequest, badAttempt]) {
+      await expect(store.insert([good, bad])).rejects.toThrow();
+      for (const id of [good.request.id, bad.request.id]) {
+        expect(await count('request_logs', id)).toBe(0);
+        expect(await count('upstream_attempts', id)).toBe(0);
+      }
+    }
   });
 
   it('the writer strips NUL from the body too when the database refuses it', async () => {
