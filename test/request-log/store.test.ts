@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import { makeRedactor } from '../../src/redact.js';
 import { openLogDatabase } from '../../src/request-log/db.js';
 import { toLogEntry, type ExchangeRecord } from '../../src/request-log/entry.js';
+import { isoTimestamp } from '../../src/request-log/rows.js';
 import { SpillFile } from '../../src/request-log/spill.js';
 import { LogStore } from '../../src/request-log/store.js';
 import { LogWriter } from '../../src/request-log/writer.js';
@@ -173,3 +174,12 @@ describe('spill lines', () => {
   });
 });
 
+describe('isoTimestamp', () => {
+  it('formats exactly as Date.toJSON, invalid dates and far years included', () => {
+    const base = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const times = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 59_999, 86_400_000 - 1].map((d) => base + d);
+    times.push(-1, -999, -1000, -1001, 0, 253402300799999, 253402300800000, -62167219200001, 8.64e15, -8.64e15);
+    for (const ms of [...times, ...[...times].reverse()]) expect(isoTimestamp(new Date(ms))).toBe(new Date(ms).toJSON());
+    expect(isoTimestamp(new Date(Number.NaN))).toBeNull();
+  });
+});
