@@ -30,6 +30,8 @@ export interface ExchangeRecord {
   errorCode?: string | null;
 }
 
+const WITHHELD = JSON.stringify({ withheld: 'a secret in this value could not be redacted without breaking its JSON' });
+
 /**
  * The value as JSON text with secrets redacted: the batch insert splices this text in as it is, so a body is
  * serialised once, for the secret check and the database together.
@@ -39,10 +41,15 @@ function redactedJson(value: unknown, redact: Redactor): string | null {
   const text = JSON.stringify(value) as string | undefined;
   if (text === undefined || !redact.active) return text ?? null;
   const redacted = redact(text);
-  // A secret matched across JSON syntax would break the whole batch; parsing (only when something was redacted)
-  // keeps that failure on this entry.
-  if (redacted !== text) JSON.parse(redacted);
-  return redacted;
+  if (redacted === text) return text;
+  // A secret with quotes or backslashes can be matched across JSON syntax: rather than break the batch (or the
+  // request that is being logged), keep a marker in place of a body that no longer parses.
+  try {
+    JSON.parse(redacted);
+    return redacted;
+  } catch {
+    return WITHHELD;
+  }
 }
 
 function lastUserQuestion(request: ChatRequest | undefined): string | null {
