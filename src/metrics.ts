@@ -37,9 +37,9 @@ export class Metrics implements RouterObserver {
   }
 
   attempt(record: AttemptRecord, outcome: 'success' | 'failure'): void {
-    const labels = { provider: record.provider, model: record.model };
-    this.upstreamLatency.observe({ ...labels, outcome }, record.latencyMs / 1000);
-    this.attempts.inc({ ...labels, status: String(record.status ?? 'none'), outcome });
+    const { provider, model } = record;
+    this.upstreamLatency.observe({ provider, model, outcome }, record.latencyMs / 1000);
+    this.attempts.inc({ provider, model, status: String(record.status ?? 'none'), outcome });
   }
 
   retry(target: Target): void {

@@ -9,6 +9,7 @@ import type { ExchangeRecord } from '../request-log/entry.js';
 import { recordExchange } from './record-exchange.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
+import { ClientConnection } from '../routing/client-signal.js';
 import { clientClosed, type AttemptRecord } from '../routing/router.js';
 import { StreamAssembler } from './stream-assembler.js';
 
@@ -39,7 +40,7 @@ export class ChatExchange {
   private readonly attempts: AttemptRecord[] = [];
   private readonly started = performance.now();
   private readonly startedAt = new Date();
-  private readonly abort = new AbortController();
+  private readonly client: ClientConnection;
 
   constructor(
     private readonly deps: Deps,
@@ -49,9 +50,7 @@ export class ChatExchange {
     private readonly info: ExchangeInfo,
   ) {
     // The client going away (response closed before it finished) cancels everything upstream.
-    res.once('close', () => {
-      if (!res.writableFinished) this.abort.abort();
-    });
+    this.client = new ClientConnection(res);
   }
 
   private elapsed(): number {
@@ -71,7 +70,7 @@ export class ChatExchange {
   async json(): Promise<JsonResult> {
     try {
       const plan = await this.deps.resolver.resolve(this.request.model, this.fallbackOverride());
-      const { completion, target } = await this.deps.router.chat(this.request, plan, { signal: this.abort.signal, attempts: this.attempts });
+      const { completion, target } = await this.deps.router.chat(this.request, plan, { signal: this.client, attempts: this.attempts });
       const latencyMs = this.elapsed();
       const overheadMs = Math.max(0, latencyMs - attemptSum(this.attempts));
       const choice = completion.choices[0];
@@ -96,7 +95,7 @@ export class ChatExchange {
     let handle;
     try {
       const plan = await this.deps.resolver.resolve(this.request.model, this.fallbackOverride());
-      handle = await this.deps.router.stream(this.request, plan, { signal: this.abort.signal, attempts: this.attempts });
+      handle = await this.deps.router.stream(this.request, plan, { signal: this.client, attempts: this.attempts });
     } catch (err) {
       throw this.failed(err);
     }
@@ -117,12 +116,12 @@ export class ChatExchange {
           const drained = sink.event(event);
           if (drained) await drained;
         }
-        if (this.abort.signal.aborted) throw clientClosed();
+        if (this.client.aborted) throw clientClosed();
         const ready = handle.buffered();
         next = ready ? { done: false, value: ready } : await handle.rest.next();
       }
     } catch (err) {
-      failure = this.abort.signal.aborted ? clientClosed() : toGatewayError(err, target.provider);
+      failure = this.client.aborted ? clientClosed() : toGatewayError(err, target.provider);
     }
     handle.finish(failure);
     if (failure) {

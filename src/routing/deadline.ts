@@ -3,6 +3,8 @@
 // keeps every request alive until it fires (measured: the heap grew by gigabytes under load with a 120 s total
 // timeout). It aborts the attempt's own controller rather than owning one: an AbortController and its listeners
 // per request showed in profiles.
+import type { ClientSignal } from './client-signal.js';
+
 export class Deadline {
   private readonly timer: NodeJS.Timeout;
   private timedOutFlag = false;
@@ -13,7 +15,7 @@ export class Deadline {
   private readonly onClientAbort = () => this.current?.abort(this.client.reason);
 
   constructor(
-    private readonly client: AbortSignal,
+    private readonly client: ClientSignal,
     readonly ms: number,
   ) {
     this.endsAt = Date.now() + ms;

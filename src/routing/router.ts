@@ -10,6 +10,7 @@ import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 import { withConnectTimeout } from '../upstream/http.js';
 import type { HealthTracker } from './health.js';
+import type { ClientSignal } from './client-signal.js';
 import { Deadline } from './deadline.js';
 import { describeNeeds, needsOf, orderTargets, satisfies } from './order.js';
 import type { RoutePlan, Target } from './resolve.js';
@@ -43,7 +44,7 @@ export interface RouterOptions {
 
 export interface RunContext {
   /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  signal: ClientSignal;
   attempts: AttemptRecord[];
 }
 
@@ -157,13 +158,11 @@ export class Router {
     try {
       const attempted = await this.attempt(candidates, plan, ctx, total, call);
       const detachAttempt = attempted.detach;
-      return {
-        ...attempted,
-        detach: () => {
-          detachAttempt();
-          total.dispose();
-        },
+      attempted.detach = () => {
+        detachAttempt();
+        total.dispose();
       };
+      return attempted;
     } catch (err) {
       total.dispose();
       throw err;
