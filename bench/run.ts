@@ -22,8 +22,8 @@ function parseArgs(argv: string[]): { quick: boolean; targets: TargetName[]; con
   };
   const targets = (value('--targets') ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
   for (const t of targets) if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; known: ${TARGET_NAMES.join(', ')}`);
-  const connections = (value('--connections') ?? '32,128').split(',').map(Number);
-  if (connections.some((c) => !(c > 0))) throw new Error('--connections takes positive integers, e.g. 32,128');
+  const connections = (value('--connections') ?? '1,32,128').split(',').map(Number);
+  if (connections.some((c) => !(c > 0))) throw new Error('--connections takes positive integers, e.g. 1,32,128');
   return { quick: argv.includes('--quick'), targets: targets as TargetName[], connections };
 }
 
