@@ -85,7 +85,9 @@ async function startGateway(ctx: Context, name: string, dir: string, storeEnv: R
   const opts = {
     name,
     cmd: process.execPath,
-    args: [join(ctx.root, 'dist', 'main.js')],
+    // e.g. BENCH_GATEWAY_NODE_ARGS='--max-semi-space-size=64' (node flags, before the script; --cpu-prof is refused
+    // in NODE_OPTIONS) to tune or profile the gateway only.
+    args: [...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(ctx.root, 'dist', 'main.js')],
     cwd: ctx.root,
     logFile: join(ctx.logDir, `${name}.log`),
     env: baseEnv({
@@ -99,8 +101,6 @@ async function startGateway(ctx: Context, name: string, dir: string, storeEnv: R
       DISCOVER_LOCAL_PROVIDERS: 'false',
       // Overflowing log entries spill here (not into the repo's ./data) and are counted as not yet written.
       LOG_SPILL_DIR: join(dir, 'spill'),
-      // e.g. BENCH_GATEWAY_NODE_OPTIONS='--cpu-prof' or '--max-old-space-size=256' to profile or bound the gateway only.
-      ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
       ...storeEnv,
     }),
   };

@@ -1,0 +1,69 @@
+// `npm run bench:profile [-- --mode json|stream] [--connections 32] [--seconds 8]`: runs llm-gateway (Postgres log
+// store) under `node --cpu-prof` against the fake upstream, under autocannon load, and prints where its CPU went.
+// The .cpuprofile stays in bench/.tmp/profile/ for a flame graph (Chrome DevTools, speedscope).
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requestBody, runLoad } from './load.js';
+import { freePort, installCleanup, startProcess, stopProcess, waitForHttp } from './processes.js';
+import { summarise } from './profile-summary.js';
+import { startTarget } from './targets.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return fallback;
+  const a = process.argv[i]!;
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : (process.argv[i + 1] ?? fallback);
+}
+
+const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+
+async function main(): Promise<void> {
+  const mode = arg('mode', 'json');
+  if (mode !== 'json' && mode !== 'stream') throw new Error('--mode is json or stream');
+  const connections = Number(arg('connections', '32'));
+  const seconds = Number(arg('seconds', '8'));
+  installCleanup();
+  const tmp = join(ROOT, 'bench', '.tmp');
+  const profileDir = join(tmp, 'profile');
+  rmSync(profileDir, { recursive: true, force: true });
+  mkdirSync(join(tmp, 'logs'), { recursive: true });
+
+  const upPort = await freePort();
+  const upstream = startProcess({
+    name: 'fake-upstream',
+    cmd: process.execPath,
+    args: ['--import', 'tsx', join(ROOT, 'bench', 'fake-upstream.ts'), `--port=${upPort}`],
+    cwd: ROOT,
+    logFile: join(tmp, 'logs', 'fake-upstream.log'),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' },
+  });
+  const upstreamOrigin = `http://127.0.0.1:${upPort}`;
+  await waitForHttp(upstream, `${upstreamOrigin}/v1/models`);
+
+  // Profiles the gateway process only; its warm-up is in the profile too, as a small share.
+  process.env.BENCH_GATEWAY_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+  const target = await startTarget('gateway-pg', { root: ROOT, logDir: join(tmp, 'logs'), upstreamOrigin });
+  const body = requestBody(target.endpoint.model, mode === 'stream');
+  await runLoad(target.endpoint, body, connections, 2);
+  const load = await runLoad(target.endpoint, body, connections, seconds);
+  await target.stop();
+  await stopProcess(upstream);
+
+  const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile written in ${profileDir}`);
+  const summary = summarise(join(profileDir, file));
+  console.log(`llm-gateway ${mode} c${connections}: ${Math.round(load.rps)} req/s under the profiler; ${Math.round(summary.busyMs)} ms busy`);
+  console.log('\n| where the CPU went (self time, % of busy) | share |\n|---|--:|');
+  for (const c of summary.categories) console.log(`| ${c.name} | ${pct(c.share)} |`);
+  console.log('\n| function (self time) | share |\n|---|--:|');
+  for (const f of summary.functions) console.log(`| ${f.name} | ${pct(f.share)} |`);
+  console.log(`\nprofile: ${join(profileDir, file)}`);
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:profile: ${err.message}`);
+  process.exitCode = 1;
+});
