@@ -2,7 +2,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface Managed {
   name: string;
@@ -168,4 +168,20 @@ export function readSystemBusyMs(): number {
   } catch {
     return 0;
   }
+}
+
+/** The fake OpenAI-wire upstream in its own process, ready to answer. */
+export async function startFakeUpstream(root: string, logDir: string): Promise<{ proc: Managed; origin: string }> {
+  const port = await freePort();
+  const proc = startProcess({
+    name: 'fake-upstream',
+    cmd: process.execPath,
+    args: ['--import', 'tsx', join(root, 'bench', 'fake-upstream.ts'), `--port=${port}`],
+    cwd: root,
+    logFile: join(logDir, 'fake-upstream.log'),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' },
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  await waitForHttp(proc, `${origin}/v1/models`);
+  return { proc, origin };
 }

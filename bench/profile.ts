@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requestBody, runLoad } from './load.js';
-import { freePort, installCleanup, startProcess, stopProcess, waitForHttp } from './processes.js';
+import { installCleanup, startFakeUpstream, stopProcess } from './processes.js';
 import { summarise } from './profile-summary.js';
 import { startTarget } from './targets.js';
 
@@ -31,17 +31,7 @@ async function main(): Promise<void> {
   rmSync(profileDir, { recursive: true, force: true });
   mkdirSync(join(tmp, 'logs'), { recursive: true });
 
-  const upPort = await freePort();
-  const upstream = startProcess({
-    name: 'fake-upstream',
-    cmd: process.execPath,
-    args: ['--import', 'tsx', join(ROOT, 'bench', 'fake-upstream.ts'), `--port=${upPort}`],
-    cwd: ROOT,
-    logFile: join(tmp, 'logs', 'fake-upstream.log'),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' },
-  });
-  const upstreamOrigin = `http://127.0.0.1:${upPort}`;
-  await waitForHttp(upstream, `${upstreamOrigin}/v1/models`);
+  const { proc: upstream, origin: upstreamOrigin } = await startFakeUpstream(ROOT, join(tmp, 'logs'));
 
   // Profiles the gateway process only; its warm-up is in the profile too, as a small share.
   process.env.BENCH_GATEWAY_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profileDir}`;

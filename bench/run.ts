@@ -5,7 +5,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Endpoint, requestBody, runLoad, verify } from './load.js';
-import { freePort, installCleanup, readSystemBusyMs, startProcess, stopAll, stopProcess, waitForHttp } from './processes.js';
+import { installCleanup, readSystemBusyMs, startFakeUpstream, stopAll, stopProcess } from './processes.js';
 import { renderSvg } from './chart.js';
 import { type Mode, renderMarkdown, type RunMeta, type ScenarioResult, type TargetOutcome } from './report.js';
 import { runScenario, settledCount } from './scenario.js';
@@ -58,17 +58,7 @@ async function main(): Promise<number> {
   const backgroundCpuPct = (readSystemBusyMs() - busy0) / 10;
   if (backgroundCpuPct > 20) console.warn(`bench: warning: the machine is busy before the run (${backgroundCpuPct.toFixed(0)}% of a core used by other processes); results will be noisy`);
 
-  const upPort = await freePort();
-  const upstream = startProcess({
-    name: 'fake-upstream',
-    cmd: process.execPath,
-    args: ['--import', 'tsx', join(ROOT, 'bench', 'fake-upstream.ts'), `--port=${upPort}`],
-    cwd: ROOT,
-    logFile: join(logDir, 'fake-upstream.log'),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' },
-  });
-  const upstreamOrigin = `http://127.0.0.1:${upPort}`;
-  await waitForHttp(upstream, `${upstreamOrigin}/v1/models`);
+  const { proc: upstream, origin: upstreamOrigin } = await startFakeUpstream(ROOT, logDir);
 
   // The upstream must not be the bottleneck: measure it alone at the highest concurrency first.
   const cMax = Math.max(...args.connections);
