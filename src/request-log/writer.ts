@@ -77,7 +77,15 @@ function reason(err: unknown): string {
  * holds the bodies as JSON values, so every NUL in it, body or not, is the same `\u0000` escape.
  */
 function withoutNul(entry: LogEntry): LogEntry {
-  return revive(JSON.parse(toLine(entry).replaceAll('\\u0000', '')) as SpilledEntry);
+  return revive(JSON.parse(stripNulEscapes(toLine(entry))) as SpilledEntry);
+}
+
+/**
+ * Drops the `\u0000` escapes of JSON text, and only those: after an odd number of backslashes the six characters
+ * are text a user wrote (`\\u0000` in JSON), which must survive.
+ */
+export function stripNulEscapes(json: string): string {
+  return json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1');
 }
 
 export class LogWriter {
