@@ -4,6 +4,8 @@ import type { Deps } from '../deps.js';
 import { toGatewayError } from '../errors.js';
 import { embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schemas/embeddings.js';
 import type { AttemptRecord } from '../routing/router.js';
+import { exchangeRecord, type ExchangeContext } from '../request-log/entry.js';
+import { ClientConnection } from './client-connection.js';
 import { recordExchange } from './record-exchange.js';
 import { parseOrThrow } from './validate.js';
 
@@ -35,16 +37,22 @@ export function registerEmbeddings(app: FastifyInstance, deps: Deps): void {
   app.post('/v1/embeddings', async (req, reply) => {
     const request = parseOrThrow(embeddingsRequestSchema, req.body);
     const started = performance.now();
-    const startedAt = new Date();
     const attempts: AttemptRecord[] = [];
-    const abort = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
-    const base = { requestId: req.id, startedAt, endpoint: '/v1/embeddings', keyId: req.gatewayKeyId, requestedModel: request.model, stream: false, attempts };
+    const client = new ClientConnection(reply.raw);
+    const context: ExchangeContext = {
+      requestId: req.id,
+      startedAt: new Date(),
+      endpoint: '/v1/embeddings',
+      keyId: req.gatewayKeyId,
+      sessionId: undefined,
+      request: undefined,
+      requestedModel: request.model,
+      stream: false,
+      attempts,
+    };
     try {
       const plan = await deps.resolver.resolve(request.model);
-      const { response, target } = await deps.router.embeddings(request, plan, { signal: abort.signal, attempts });
+      const { response, target } = await deps.router.embeddings(request, plan, { signal: client, attempts });
       const latencyMs = performance.now() - started;
       const overheadMs = Math.max(0, latencyMs - attempts.reduce((sum, a) => sum + a.latencyMs, 0));
       reply.headers({
@@ -54,13 +62,13 @@ export function registerEmbeddings(app: FastifyInstance, deps: Deps): void {
         'x-gateway-overhead-ms': overheadMs.toFixed(2),
       });
       const usage = { prompt_tokens: response.usage.prompt_tokens, completion_tokens: 0, total_tokens: response.usage.total_tokens };
-      recordExchange(deps, { ...base, provider: target.provider, model: target.model, status: 200, usage, latencyMs, overheadMs });
+      recordExchange(deps, exchangeRecord(context, { provider: target.provider, model: target.model, status: 200, usage, latencyMs, overheadMs }));
       return inRequestedEncoding(response, request.encoding_format);
     } catch (err) {
       const error = toGatewayError(err);
       const last = attempts.at(-1);
       reply.header('x-gateway-attempts', String(attempts.length));
-      recordExchange(deps, { ...base, provider: last?.provider, model: last?.model, status: error.status, latencyMs: performance.now() - started, error: error.message, errorCode: error.code });
+      recordExchange(deps, exchangeRecord(context, { provider: last?.provider, model: last?.model, status: error.status, latencyMs: performance.now() - started, error: error.message, errorCode: error.code }));
       throw error;
     }
   });

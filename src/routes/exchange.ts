@@ -5,11 +5,11 @@ import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
-import type { ExchangeRecord } from '../request-log/entry.js';
+import { exchangeRecord, type ExchangeContext, type ExchangeOutcome } from '../request-log/entry.js';
 import { recordExchange } from './record-exchange.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
-import { ClientConnection } from '../routing/client-signal.js';
+import { ClientConnection } from './client-connection.js';
 import { clientClosed, type AttemptRecord } from '../routing/router.js';
 import { StreamAssembler } from './stream-assembler.js';
 
@@ -39,18 +39,29 @@ function attemptSum(attempts: AttemptRecord[]): number {
 export class ChatExchange {
   private readonly attempts: AttemptRecord[] = [];
   private readonly started = performance.now();
-  private readonly startedAt = new Date();
   private readonly client: ClientConnection;
+  private readonly context: ExchangeContext;
 
   constructor(
     private readonly deps: Deps,
     private readonly req: FastifyRequest,
     private readonly res: ServerResponse,
     private readonly request: ChatRequest,
-    private readonly info: ExchangeInfo,
+    info: ExchangeInfo,
   ) {
     // The client going away (response closed before it finished) cancels everything upstream.
     this.client = new ClientConnection(res);
+    this.context = {
+      requestId: req.id,
+      startedAt: new Date(),
+      endpoint: info.endpoint,
+      keyId: req.gatewayKeyId,
+      sessionId: info.sessionId,
+      request,
+      requestedModel: undefined,
+      stream: request.stream === true,
+      attempts: this.attempts,
+    };
   }
 
   private elapsed(): number {
@@ -179,34 +190,7 @@ export class ChatExchange {
     return error;
   }
 
-  private finish(result: Omit<ExchangeRecord, 'requestId' | 'startedAt' | 'endpoint' | 'stream' | 'attempts' | 'request'>): void {
-    const { deps } = this;
-    // Every field named, in one order: spreading results of different shapes made this and the log entry
-    // builder megamorphic (both showed in profiles). `satisfies` fails the build when a field is left out.
-    const record: ExchangeRecord = {
-      requestId: this.req.id,
-      startedAt: this.startedAt,
-      endpoint: this.info.endpoint,
-      keyId: this.req.gatewayKeyId,
-      sessionId: this.info.sessionId,
-      request: this.request,
-      requestedModel: result.requestedModel,
-      stream: this.request.stream === true,
-      provider: result.provider,
-      model: result.model,
-      status: result.status,
-      finishReason: result.finishReason,
-      content: result.content,
-      toolCalls: result.toolCalls,
-      usage: result.usage,
-      latencyMs: result.latencyMs,
-      ttftMs: result.ttftMs,
-      overheadMs: result.overheadMs,
-      attempts: this.attempts,
-      partial: result.partial,
-      error: result.error,
-      errorCode: result.errorCode,
-    } satisfies Record<keyof ExchangeRecord, unknown>;
-    recordExchange(deps, record);
+  private finish(outcome: ExchangeOutcome): void {
+    recordExchange(this.deps, exchangeRecord(this.context, outcome));
   }
 }
