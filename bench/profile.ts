@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   const { proc: upstream, origin: upstreamOrigin } = await startFakeUpstream(ROOT, join(tmp, 'logs'));
 
   // Profiles the gateway process only; its warm-up is in the profile too, as a small share.
-  process.env.BENCH_GATEWAY_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+  // Kept with whatever node flags the caller asked for (e.g. a heap size to profile under).
+  process.env.BENCH_GATEWAY_NODE_ARGS = `${process.env.BENCH_GATEWAY_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`;
   const target = await startTarget('gateway-pg', { root: ROOT, logDir: join(tmp, 'logs'), upstreamOrigin });
   const body = requestBody(target.endpoint.model, mode === 'stream');
   await runLoad(target.endpoint, body, connections, 2);
