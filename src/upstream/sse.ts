@@ -125,3 +125,8 @@ export function sseData(payload: string): string {
 }
 
 export const SSE_DONE = 'data: [DONE]\n\n';
+
+/** One named event (`event: name` then one data line); the payload must hold no line break (JSON never does). */
+export function sseEvent(name: string, payload: string): string {
+  return `event: ${name}\ndata: ${payload}\n\n`;
+}

@@ -1,0 +1,65 @@
+// The state port: every counter, bucket, reservation, lease and broadcast that replicas must share goes through
+// this one asynchronous interface. Adapters: memory (one replica) and Redis (many). Contract tests run on both.
+
+export interface BucketSpec {
+  /** Most tokens the bucket holds (the burst). */
+  capacity: number;
+  /** Tokens added per second (steady rate). */
+  refillPerSecond: number;
+}
+
+export interface BucketDecision {
+  allowed: boolean;
+  /** Whole tokens left after this decision. */
+  remaining: number;
+  /** Seconds until `cost` tokens would be available (0 when allowed). */
+  retryAfterSeconds: number;
+  /** Seconds until the bucket is full again. */
+  resetSeconds: number;
+}
+
+export interface ReservationSpec {
+  /** What this request may use at most (an estimate made before the call). */
+  amount: number;
+  /** The ceiling for settled usage plus open reservations; a reservation that would pass it is refused. */
+  limit: number;
+  /** An unsettled reservation expires after this long (its replica may have crashed). */
+  ttlMs: number;
+}
+
+export type ReservationResult =
+  | { granted: true; id: string; used: number }
+  | { granted: false; used: number };
+
+export interface LeaseSpec {
+  /** Most leases held at once under this key. */
+  max: number;
+  /** A lease not released within this long is dropped (its replica may have crashed). */
+  ttlMs: number;
+}
+
+export type LeaseResult = { granted: true; id: string; held: number } | { granted: false; held: number };
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface StatePort {
+  /** Adds `by` to a counter that expires `ttlMs` after it was created; resolves to the new value. */
+  increment(key: string, by: number, ttlMs: number): Promise<number>;
+  /** A counter's value (0 when absent or expired). */
+  read(key: string): Promise<number>;
+  /** Takes `cost` tokens from a token bucket when it holds them; one atomic decision. */
+  take(key: string, cost: number, spec: BucketSpec): Promise<BucketDecision>;
+  /** Reserves `spec.amount` against `spec.limit`, counting settled usage and open reservations. */
+  reserve(key: string, spec: ReservationSpec): Promise<ReservationResult>;
+  /** Replaces a reservation by what was really used (which may exceed the estimate); unknown ids still add `actual`. */
+  settle(key: string, reservationId: string, actual: number): Promise<void>;
+  /** Adds usage that had no reservation (e.g. replayed spend at start-up). */
+  addUsage(key: string, amount: number): Promise<void>;
+  acquireLease(key: string, spec: LeaseSpec): Promise<LeaseResult>;
+  releaseLease(key: string, leaseId: string): Promise<void>;
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
+  /** True while the backing store is unreachable and decisions are made locally (or refused). */
+  readonly degraded: boolean;
+  close(): Promise<void>;
+}
