@@ -75,8 +75,11 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
 
   function reservationsOf(key: string, t: number, retainMs: number | undefined): Reservations {
     let r = reservations.get(key);
-    if (!r) reservations.set(key, (r = { settled: 0, held: 0, open: new Map(), retainUntil: NEVER }));
-    else dropExpired(r, t);
+    if (r) dropExpired(r, t);
+    // A retained period that ended is a new period, whether or not the sweep has come by yet.
+    if (!r || (r.open.size === 0 && r.retainUntil <= t)) {
+      reservations.set(key, (r = { settled: 0, held: 0, open: new Map(), retainUntil: NEVER }));
+    }
     if (retainMs !== undefined) r.retainUntil = t + retainMs;
     return r;
   }
