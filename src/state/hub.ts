@@ -10,32 +10,36 @@ export interface StateLog {
 export type HandlerErrorSink = (err: unknown, channel: string) => void;
 
 export class LocalHub {
-  private readonly channels = new Map<string, Set<(message: string) => void>>();
+  private readonly channelMap = new Map<string, Set<(message: string) => void>>();
 
   constructor(private readonly onHandlerError: HandlerErrorSink) {}
 
   get channelCount(): number {
-    return this.channels.size;
+    return this.channelMap.size;
+  }
+
+  channels(): string[] {
+    return [...this.channelMap.keys()];
   }
 
   has(channel: string): boolean {
-    return this.channels.has(channel);
+    return this.channelMap.has(channel);
   }
 
   add(channel: string, onMessage: (message: string) => void): Unsubscribe {
-    let handlers = this.channels.get(channel);
-    if (!handlers) this.channels.set(channel, (handlers = new Set()));
+    let handlers = this.channelMap.get(channel);
+    if (!handlers) this.channelMap.set(channel, (handlers = new Set()));
     // A Set would merge two subscriptions made with the same function; a wrapper keeps each its own.
     const handler = (message: string): void => onMessage(message);
     handlers.add(handler);
     return async () => {
       handlers.delete(handler);
-      if (handlers.size === 0 && this.channels.get(channel) === handlers) this.channels.delete(channel);
+      if (handlers.size === 0 && this.channelMap.get(channel) === handlers) this.channelMap.delete(channel);
     };
   }
 
   deliver(channel: string, message: string): void {
-    const handlers = this.channels.get(channel);
+    const handlers = this.channelMap.get(channel);
     if (!handlers) return;
     for (const handler of handlers) {
       queueMicrotask(() => {
@@ -50,6 +54,6 @@ export class LocalHub {
   }
 
   clear(): void {
-    this.channels.clear();
+    this.channelMap.clear();
   }
 }
