@@ -1,7 +1,8 @@
 // The built-in mock provider: answers any `mock/*` model offline so a zero-config gateway exercises the whole API.
-// `echo` repeats the last user message; `tools` calls an offered tool with schema-valid arguments, then answers the
-// tool's result in text; every model honours a forced tool_choice and response_format (json_object / json_schema)
-// and serves deterministic embeddings (`embed` is listed for them). Answers arrive after a small simulated delay.
+// `echo` repeats the last user message; `tools` (the one model that declares tools, so routing can tell them apart)
+// calls the offered tool tool_choice names, else the first, with schema-valid arguments, then answers the tool's
+// result in text; every model honours response_format (json_object / json_schema) and serves deterministic
+// embeddings (`embed` is listed for them). Answers arrive after a small simulated delay.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { invalidRequest } from '../errors.js';
 import { contentText, type ChatRequest, type FunctionTool } from '../schemas/chat-request.js';
@@ -12,7 +13,8 @@ import { minimalInstance } from './mock-schema.js';
 import type { ChatStreamEvent, Provider, ProviderConfig } from './provider.js';
 
 const DEFAULT_DELAY_MS = 20;
-export const MOCK_MODELS = ['echo', 'embed', 'tools'];
+const TOOLS_MODEL = 'tools';
+export const MOCK_MODELS = ['echo', 'embed', TOOLS_MODEL];
 /** Streamed JSON (answers and tool arguments) arrives in pieces this long, so clients must join chunks. */
 const JSON_PIECE = 8;
 
@@ -46,7 +48,7 @@ function toolToCall(request: ChatRequest, model: string): FunctionTool | undefin
     if (!named) throw invalidRequest(`tool_choice names '${forced}', which is not among the tools`, 'tool_choice');
     return named;
   }
-  return model === 'tools' || choice === 'required' ? tools[0] : undefined;
+  return model === TOOLS_MODEL || choice === 'required' ? tools[0] : undefined;
 }
 
 function answerFor(request: ChatRequest, model: string): Answer {
@@ -96,7 +98,7 @@ export function createMockProvider(config: ProviderConfig): Provider {
   return {
     id: config.id,
     type: 'mock',
-    capabilities: () => ({ tools: true, vision: true, jsonSchema: true, reasoning: false, embeddings: true, files: false }),
+    capabilities: (model) => ({ tools: model === TOOLS_MODEL, vision: true, jsonSchema: true, reasoning: false, embeddings: true, files: false }),
     listModels: async () => models.map((id) => ({ id, ownedBy: 'llm-gateway' })),
     probe: async () => undefined,
 

@@ -101,9 +101,9 @@ describe('the mock through the openai client', () => {
     expect(choice?.message.content).toBeNull();
   });
 
-  it('calls the tool tool_choice names, on any mock model, and streams its arguments', async () => {
+  it('calls the tool tool_choice names and streams its arguments', async () => {
     const stream = await client.chat.completions.create({
-      model: 'mock/echo',
+      model: 'mock/tools',
       messages: [{ role: 'user', content: 'time?' }],
       tools,
       tool_choice: { type: 'function', function: { name: 'get_time' } },
@@ -153,9 +153,9 @@ describe('the mock through the openai client', () => {
     expect(final).toContain('{"temperature":21}');
   });
 
-  it('answers text when tools are offered but not forced (echo) or refused (tool_choice none)', async () => {
-    const echo = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'just talk' }], tools });
-    expect(echo.choices[0]?.message).toMatchObject({ content: 'just talk' });
+  it('answers text to tool_choice none; mock/echo declares no tools, so routing refuses them there', async () => {
+    const echo = await post('/chat/completions', { model: 'mock/echo', messages: [{ role: 'user', content: 'just talk' }], tools });
+    expect(echo).toMatchObject({ status: 400, json: { error: { code: 'unsupported_capability' } } });
     const none = await client.chat.completions.create({ model: 'mock/tools', messages: [{ role: 'user', content: 'no tools' }], tools, tool_choice: 'none' });
     expect(none.choices[0]?.finish_reason).toBe('stop');
   });
