@@ -3,9 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { applyEnvAliases, type EnvNotice } from './config-env-aliases.js';
 import { providersFromEnv } from './config-providers.js';
 import { PROVIDER_TYPES, type ProviderConfig } from './providers/provider.js';
 import type { BreakerSettings } from './routing/circuit-breaker.js';
+import { envProxySettings, type ProxySettings } from './upstream/container-proxy.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -124,6 +126,11 @@ export interface Config {
   requestTimeoutMs: number;
   /** Probe localhost for Ollama and LM Studio when they are not configured. */
   discoverLocal: boolean;
+  /** HTTP(S)_PROXY / NO_PROXY as read here; a localhost proxy may be rewritten inside a container (PROXY_REWRITE_LOCALHOST). */
+  outboundProxy: ProxySettings | undefined;
+  proxyRewriteLocalhost: boolean;
+  /** Deprecated variable spellings found in the env; logged once when the services start. */
+  envNotices: EnvNotice[];
 }
 
 /** `${VAR}` in the config file → the environment's value, so secrets stay out of the file. */
@@ -147,7 +154,8 @@ function readConfigFile(path: string, env: NodeJS.ProcessEnv): z.infer<typeof fi
   return parsed.data;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
+  const { env, notices: envNotices } = applyEnvAliases(givenEnv);
   const file = env.GATEWAY_CONFIG ? readConfigFile(env.GATEWAY_CONFIG, env) : fileSchema.parse({});
   const providers = providersFromEnv(env);
   for (const p of file.providers) {
@@ -219,6 +227,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: 20_000,
     requestTimeoutMs: 120_000,
     discoverLocal: bool('DISCOVER_LOCAL_PROVIDERS', env.DISCOVER_LOCAL_PROVIDERS, true),
+    outboundProxy: envProxySettings(env),
+    proxyRewriteLocalhost: bool('PROXY_REWRITE_LOCALHOST', env.PROXY_REWRITE_LOCALHOST, true),
+    envNotices,
   };
 }
 

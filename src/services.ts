@@ -14,6 +14,7 @@ import { HealthTracker } from './routing/health.js';
 import { Prober } from './routing/prober.js';
 import { ModelResolver } from './routing/resolve.js';
 import { Router } from './routing/router.js';
+import { proxiesSeenFromContainer } from './upstream/container-proxy.js';
 import { createDispatcher } from './upstream/http.js';
 import type { Dispatcher } from 'undici';
 
@@ -38,7 +39,9 @@ export async function createServices(config: Config, log: Logger, options: Servi
   const secrets = [...config.apiKeys, ...config.providers.map((p) => p.apiKey)];
   const redact = makeRedactor(secrets);
   redactSecretsInLogs(log, secrets);
-  const dispatcher = createDispatcher({ connectTimeoutMs: config.routing.connect_timeout_ms });
+  for (const notice of config.envNotices) log.warn(notice.fields, notice.message);
+  const envProxy = await proxiesSeenFromContainer(config, log);
+  const dispatcher = createDispatcher({ connectTimeoutMs: config.routing.connect_timeout_ms, envProxy });
   const registry = ProviderRegistry.fromConfigs(config.providers, { dispatcher, fetchImage: options.fetchImage }, log);
   const health = new HealthTracker(config.breaker);
   const metrics = new Metrics(options.defaultMetrics ?? true);

@@ -9,6 +9,8 @@ export interface DispatcherOptions {
   proxyUrl?: string;
   /** Honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   useEnvProxy?: boolean;
+  /** The env proxies as the config read (and maybe rewrote) them; fields left out fall back to process.env. */
+  envProxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
 }
 
 function hasEnvProxy(): boolean {
@@ -45,7 +47,7 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   // Keep-alive long enough to span bursts; pipelining off because LLM calls are long-lived.
   const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, connect };
   if (options.proxyUrl) return new ProxyAgent({ uri: options.proxyUrl, ...pool });
-  if (options.useEnvProxy !== false && hasEnvProxy()) return new EnvHttpProxyAgent({ ...pool });
+  if (options.useEnvProxy !== false && (options.envProxy || hasEnvProxy())) return new EnvHttpProxyAgent({ ...pool, ...options.envProxy });
   return new Agent({ ...pool, connect: scopedConnector(connect.timeout) });
 }
 
