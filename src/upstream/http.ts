@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
 import { GatewayError, toGatewayError, upstreamTimeout } from '../errors.js';
+import { reportSends } from './send-watch.js';
 
 export interface DispatcherOptions {
   connectTimeoutMs?: number;
@@ -9,7 +10,12 @@ export interface DispatcherOptions {
   proxyUrl?: string;
   /** Honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   useEnvProxy?: boolean;
+  /** Sockets per origin; requests beyond wait in the pool, and that wait is not charged to the upstream (send-watch.ts). */
+  maxConnections?: number;
 }
+
+/** One socket per concurrent stream (HTTP/1.1, no pipelining): 1,024 streams per origin before requests queue. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 function hasEnvProxy(): boolean {
   const env = process.env;
@@ -43,10 +49,10 @@ function scopedConnector(defaultMs: number): buildConnector.connector {
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const connect = { timeout: options.connectTimeoutMs ?? 10_000 };
   // Keep-alive long enough to span bursts; pipelining off because LLM calls are long-lived.
-  const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, connect };
-  if (options.proxyUrl) return new ProxyAgent({ uri: options.proxyUrl, ...pool });
-  if (options.useEnvProxy !== false && hasEnvProxy()) return new EnvHttpProxyAgent({ ...pool });
-  return new Agent({ ...pool, connect: scopedConnector(connect.timeout) });
+  const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, connect };
+  if (options.proxyUrl) return reportSends(new ProxyAgent({ uri: options.proxyUrl, ...pool }));
+  if (options.useEnvProxy !== false && hasEnvProxy()) return reportSends(new EnvHttpProxyAgent({ ...pool }));
+  return reportSends(new Agent({ ...pool, connect: scopedConnector(connect.timeout) }));
 }
 
 export interface UpstreamRequest {
