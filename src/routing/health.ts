@@ -71,21 +71,24 @@ export class HealthTracker {
   }
 
   /**
-   * Drops the least recently used deployment with a closed, idle circuit (forgetting one is forgetting nothing but
-   * a latency average); an open circuit is dropped only when none of the oldest is closed.
+   * Drops the least recently used deployment with a closed, idle circuit (forgetting it forgets only a latency
+   * average); else the oldest closed one; an open circuit only when the oldest EVICTION_SCAN are all open.
    */
   private evict(): void {
     let scanned = 0;
     let oldest: string | undefined;
+    let oldestClosed: string | undefined;
     for (const [key, d] of this.deployments) {
       oldest ??= key;
       if (d.breaker.isIdle()) {
         this.deployments.delete(key);
         return;
       }
+      if (oldestClosed === undefined && d.breaker.current === 'closed') oldestClosed = key;
       if (++scanned >= EVICTION_SCAN) break;
     }
-    if (oldest !== undefined) this.deployments.delete(oldest);
+    const victim = oldestClosed ?? oldest;
+    if (victim !== undefined) this.deployments.delete(victim);
   }
 
   onStateChange(listener: (provider: string, model: string, state: CircuitState) => void): void {
