@@ -2,7 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
 import { GatewayError, toGatewayError, upstreamTimeout } from '../errors.js';
-import { reportSends } from './send-watch.js';
+import { reportSends, settleOnAbortWhileQueued } from './send-watch.js';
 
 export interface DispatcherOptions {
   connectTimeoutMs?: number;
@@ -104,7 +104,7 @@ export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamRespon
     const { origin, path } = originAndPath(req.url);
     const dispatcher = req.dispatcher ?? defaultDispatcher();
     // The dispatcher itself rather than undici's request(url): that one parses the URL again on every call.
-    const response = await dispatcher.request({
+    const pending = dispatcher.request({
       origin,
       path,
       method: req.method ?? 'POST',
@@ -114,6 +114,7 @@ export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamRespon
       headersTimeout: req.headersTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       bodyTimeout: req.bodyTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
+    const response = await settleOnAbortWhileQueued(req.signal, pending, (late) => late.body.destroy());
     return { status: response.statusCode, headers: response.headers, body: response.body, bodyTimeoutMs: req.bodyTimeoutMs ?? DEFAULT_TIMEOUT_MS };
   } catch (err) {
     throw mapTransportError(err, req);

@@ -50,13 +50,40 @@ export function reportSends<D extends Dispatcher>(dispatcher: D): D {
       const key = typeof h.onRequestStart === 'function' ? 'onRequestStart' : 'onConnect';
       const original = h[key];
       h[key] = function (this: unknown, ...args: unknown[]) {
-        markSent(watch);
+        // An attempt aborted while queued reaches here only to be cancelled, unwritten: it never left.
+        if (!signal!.aborted) markSent(watch);
         return original?.apply(this, args);
       };
     }
     return dispatch(opts, handler);
   };
   return dispatcher;
+}
+
+/**
+ * undici settles a request aborted while it waits in a pool's queue only once a socket frees up for it (its handler
+ * learns of the abort in onConnect), which under load is long after the deadline. This settles such a request at
+ * once; undici still cancels it, unwritten, when its turn comes, and a late response is discarded.
+ */
+export function settleOnAbortWhileQueued<T>(signal: AbortSignal | undefined, pending: Promise<T>, discard: (late: T) => void): Promise<T> {
+  const watch = signal ? watches.get(signal) : undefined;
+  if (!signal || !watch || !watch.dispatched || watch.sentAt !== 0) return pending;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) discard(value);
+        else resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /**
