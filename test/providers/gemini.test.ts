@@ -154,7 +154,7 @@ describe('image URLs', () => {
   });
 
   it.each([
-    ['/missing.png', 'HTTP 404'],
+    ['/missing.png', 'could not be fetched'], // one generic text: a status would map internal services
     ['/page', 'not an image'],
     ['/big.png', 'larger than 1024 bytes'],
   ])('refuses %s with a 400 before calling Gemini', async (path, why) => {
