@@ -4,7 +4,7 @@
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
 import type { ChatMessage, UserContentPart } from '../schemas/chat-request.js';
-import { createGuardedAgent, isAllowedHost, parseHostEntry, type GuardOptions } from '../upstream/guarded-agent.js';
+import { createGuardedAgent, isAllowedHost, parseHostEntry, sharedGuardedAgent, type GuardOptions } from '../upstream/guarded-agent.js';
 import { discardBody, sendUpstream, type UpstreamResponse } from '../upstream/http.js';
 
 export interface FetchedImage {
@@ -90,20 +90,6 @@ async function readBounded(res: UpstreamResponse, maxBytes: number): Promise<Buf
   return Buffer.concat(parts);
 }
 
-const guardedAgents = new Map<string, Dispatcher>();
-
-/** One guarded agent per allow-list (policies come from config, so there are one or two), shared by every adapter. */
-function guardedAgentFor(allowHosts: readonly string[], lookup: GuardOptions['lookup']): Dispatcher {
-  if (lookup) return createGuardedAgent({ allowHosts, lookup });
-  const key = allowHosts.join(',');
-  let agent = guardedAgents.get(key);
-  if (!agent) {
-    agent = createGuardedAgent({ allowHosts });
-    if (guardedAgents.size < 16) guardedAgents.set(key, agent);
-  }
-  return agent;
-}
-
 /**
  * Downloads through the address-guarded agent, following at most MAX_REDIRECTS redirects by hand so each hop is
  * judged again. Failures are the client's URL, not the provider's: 400s that neither retry nor trip a circuit.
@@ -124,7 +110,7 @@ export function createImageFetcher(options: ImageFetcherOptions): ImageFetcher {
 
   return async (url, signal) => {
     if (policy.mode === 'off') throw fetchingOff();
-    transport ??= guardedAgentFor(policy.allowHosts, options.lookup);
+    transport ??= options.lookup ? createGuardedAgent({ allowHosts: policy.allowHosts, lookup: options.lookup }) : sharedGuardedAgent(policy.allowHosts);
     const local = new AbortController();
     const onAbort = () => local.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

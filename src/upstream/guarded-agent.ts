@@ -78,3 +78,16 @@ export function createGuardedAgent(options: GuardOptions = {}): Dispatcher {
     },
   });
 }
+
+const shared = new Map<string, Dispatcher>();
+
+/** One guarded agent per allow-list (policies come from config, so there are one or two), shared by every adapter. */
+export function sharedGuardedAgent(allowHosts: readonly string[]): Dispatcher {
+  const key = allowHosts.join(',');
+  let agent = shared.get(key);
+  if (!agent) {
+    agent = createGuardedAgent({ allowHosts });
+    if (shared.size < 16) shared.set(key, agent);
+  }
+  return agent;
+}
