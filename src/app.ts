@@ -12,6 +12,7 @@ import { registerMetrics } from './routes/metrics.js';
 import { registerModels } from './routes/models.js';
 import { registerSimpleApi } from './routes/simple-api.js';
 import { createCorsHook } from './security/cors.js';
+import { metricsAuthHooks } from './security/metrics-auth.js';
 import { createRateLimitHook } from './security/rate-limit.js';
 import { serverTimeouts } from './security/timeouts.js';
 
@@ -80,6 +81,7 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
       rateLimit?.(req, reply);
     }
   });
+  for (const hook of metricsAuthHooks(deps.config, authenticate)) app.addHook('onRequest', hook);
 
   // The health reports need no key and quote upstream errors, which may quote a provider key back.
   app.addHook('onSend', async (req, _reply, payload) =>

@@ -9,6 +9,7 @@ import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 import { withConnectTimeout } from '../upstream/http.js';
+import { firstTokenTimer, neverLeftGateway, watchSends } from '../upstream/send-watch.js';
 import type { HealthTracker } from './health.js';
 import type { ClientSignal } from './client-signal.js';
 import { Deadline } from './deadline.js';
@@ -116,9 +117,9 @@ export class Router {
   async stream(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<StreamHandle> {
     const firstTokenMs = plan.settings.first_token_timeout_ms;
     const result = await this.run(chatFilter(request), plan, ctx, async (provider, target, options, controller) => {
-      const timer = setTimeout(
-        () => controller.abort(new GatewayError({ status: 504, message: `${target.provider}: no first token within ${firstTokenMs} ms`, code: 'first_token_timeout', provider: target.provider })),
-        firstTokenMs,
+      // Timed from when the request is written, not from when it began waiting for a pooled connection.
+      const timer = firstTokenTimer(controller.signal, firstTokenMs, () =>
+        controller.abort(new GatewayError({ status: 504, message: `${target.provider}: no first token within ${firstTokenMs} ms`, code: 'first_token_timeout', provider: target.provider })),
       );
       let iterator: AsyncIterator<ChatStreamEvent> | undefined;
       try {
@@ -130,7 +131,7 @@ export class Router {
         void iterator?.return?.().catch(() => undefined);
         throw err;
       } finally {
-        clearTimeout(timer);
+        timer.cancel();
       }
     });
     return streamHandle(result, plan.settings.idle_timeout_ms, this.health);
@@ -195,6 +196,7 @@ export class Router {
         tried.add(target);
 
         const controller = new AbortController();
+        watchSends(controller.signal);
         total.bind(controller);
         const detach = () => total.unbind(controller);
         const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, target.provider);
@@ -218,10 +220,12 @@ export class Router {
         } catch (thrown) {
           detach();
           const err = classify(thrown);
+          const unsent = neverLeftGateway(controller.signal);
           controller.abort();
           this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: Date.now() - startedAt.getTime(), status: err.upstreamStatus ?? err.status, error: err.message, errorCode: err.code ?? undefined }, 'failure');
-          if (err.code === 'client_closed' || !err.fallbackable) {
-            // Neither says anything about the deployment's health (the client left; the request itself was bad).
+          if (err.code === 'client_closed' || !err.fallbackable || unsent) {
+            // None says anything about the deployment's health (the client left; the request itself was bad; it
+            // ended while still waiting for a pooled connection, so the upstream never saw it).
             this.health.release(target.provider, target.model);
             throw err;
           }
