@@ -1,8 +1,8 @@
 // Provider type → adapter factory. OpenAI-wire vendors share one adapter through presets.
-import { createAnthropicProvider } from './anthropic.js';
-import { createGeminiProvider } from './gemini.js';
-import { createOpenAIWireProvider } from './openai-compatible.js';
-import { createOllamaProvider, deepseekPreset, genericPreset, lmstudioPreset, mistralPreset, openaiPreset } from './presets.js';
+import { createAnthropicProvider } from './anthropic/index.js';
+import { createGeminiProvider } from './gemini/index.js';
+import { createOpenAIWireProvider } from './openai-compatible/adapter.js';
+import { createOllamaProvider, deepseekPreset, genericPreset, lmstudioPreset, mistralPreset, openaiPreset } from './openai-compatible/presets/index.js';
 import type { ProviderFactory, ProviderType } from './provider.js';
 
 const openAIWire =

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
-import type { ImageFetcher } from './inline-images.js';
+import type { ImageFetcher } from './shared/images.js';
 
 export const PROVIDER_TYPES = [
   'openai',

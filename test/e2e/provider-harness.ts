@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { expect } from 'vitest';
-import { createImageFetcher, type ImageFetcher } from '../../src/providers/inline-images.js';
+import { createImageFetcher, type ImageFetcher } from '../../src/providers/shared/images.js';
 import { createDispatcher } from '../../src/upstream/http.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import type { TableProvider } from './provider-cells.js';
