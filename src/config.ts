@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { providersFromEnv } from './config-providers.js';
-import { PROVIDER_TYPES, type ProviderConfig } from './providers/provider.js';
+import type { ProviderConfig } from './providers/provider.js';
+import { PROVIDER_TYPES, providerKind, providersFromEnv } from './providers/registry.js';
 import type { BreakerSettings } from './routing/circuit-breaker.js';
 
 export class ConfigError extends Error {
@@ -154,7 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const fromFile: ProviderConfig = {
       id: p.id,
       type: p.type,
-      baseUrl: p.base_url ?? providers.find((e) => e.id === p.id)?.baseUrl ?? '',
+      // A provider the file only names (`type: deepseek`, an id of its own) lives at its kind's default base URL.
+      baseUrl: p.base_url ?? providers.find((e) => e.id === p.id)?.baseUrl ?? providerKind(p.type)?.defaultBaseUrl ?? '',
       apiKey: p.api_key || undefined,
       headers: p.headers,
       models: p.models,

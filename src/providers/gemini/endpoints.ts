@@ -1,9 +1,9 @@
 // Where the Gemini adapter sends each call: AI Studio `{base}/models/{m}:method`, or Vertex
 // `{host}/v1/projects/{p}/locations/{loc}/publishers/google/models/{m}:method` (wire doc §2.1, §2.6).
-import { DEFAULT_BASE_URLS } from '../../config-providers.js';
 import type { ProviderConfig } from '../provider.js';
+import { modelPath } from '../shared/model-name.js';
 
-const AI_STUDIO_BASE_URL = DEFAULT_BASE_URLS.gemini;
+export const AI_STUDIO_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 
 /** Listed for Vertex when config.models is empty: Vertex has no Gemini models.list. */
 export const VERTEX_DEFAULT_MODELS = ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.5-flash-lite', 'gemini-2.0-flash'];
@@ -22,11 +22,13 @@ export interface GeminiEndpoints {
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 export function geminiEndpoints(config: ProviderConfig): GeminiEndpoints {
+  const provider = config.id;
   const project = config.options?.project;
   const location = config.options?.location;
   const configured = config.baseUrl ? trimSlash(config.baseUrl) : '';
   const modelResource = (model: string) => (model.includes('/') ? model : `models/${model}`);
-  const encodePath = (resource: string) => resource.split('/').map(encodeURIComponent).join('/');
+  // The resource is checked again here: a `..` segment would climb out of the API prefix with the key attached.
+  const encodePath = (resource: string) => modelPath(resource, provider);
 
   if (project && location) {
     // The base URL, when it is not AI Studio's default, replaces host + version (e.g. a test fake, or

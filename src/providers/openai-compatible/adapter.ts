@@ -8,7 +8,7 @@ import { embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsRespon
 import { createProviderHttp, getCall, type UpstreamCall } from '../shared/http.js';
 import { openAIWireError } from './errors.js';
 import { OpenAIWireStream } from './stream.js';
-import type { CallOptions, Capabilities, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps } from '../provider.js';
+import type { CallOptions, Capabilities, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps, ProviderKind } from '../provider.js';
 
 export interface OpenAIWirePreset {
   /** Path appended to the base URL for chat (Ollama's base is the server root). */
@@ -129,4 +129,9 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
       return parsed.data;
     },
   };
+}
+
+/** A provider kind this adapter serves with one preset. */
+export function openAIWireKind(preset: OpenAIWirePreset, kind: Omit<ProviderKind, 'create'>): ProviderKind {
+  return { ...kind, create: (config, deps) => createOpenAIWireProvider(config, deps, preset) };
 }

@@ -2,7 +2,7 @@
 // aborts, timeouts and the paginated model list.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/errors.js';
-import { createAnthropicProvider } from '../../../src/providers/anthropic/index.js';
+import { createAnthropicProvider } from '../../../src/providers/anthropic/adapter.js';
 import type { CallOptions, Provider, ProviderConfig } from '../../../src/providers/provider.js';
 import { chatRequestSchema, type ChatRequest } from '../../../src/schemas/chat-request.js';
 import type { ChatCompletionChunk } from '../../../src/schemas/chat-response.js';

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../src/upstream/http.js';
 import { chatRequestSchema, type ChatRequest } from '../../../src/schemas/chat-request.js';
 import type { ChatCompletionChunk } from '../../../src/schemas/chat-response.js';
-import { createGeminiProvider, type GeminiProviderOverrides } from '../../../src/providers/gemini/index.js';
+import { createGeminiProvider, type GeminiProviderOverrides } from '../../../src/providers/gemini/adapter.js';
 import { geminiEndpoints } from '../../../src/providers/gemini/endpoints.js';
 import { createImageFetcher } from '../../../src/providers/shared/images.js';
 import type { ChatStreamEvent, ProviderConfig } from '../../../src/providers/provider.js';

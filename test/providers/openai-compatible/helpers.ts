@@ -1,7 +1,7 @@
 // Shared helpers for the OpenAI-wire preset tests: provider construction against the fake, fixture loading, stream collection.
 import { chatRequestSchema, type ChatRequest } from '../../../src/schemas/chat-request.js';
 import type { ChatCompletionChunk } from '../../../src/schemas/chat-response.js';
-import { providerFactories } from '../../../src/providers/factories.js';
+import { PROVIDER_KINDS } from '../../../src/providers/registry.js';
 import type { CallOptions, ChatStreamEvent, Provider, ProviderConfig, ProviderType } from '../../../src/providers/provider.js';
 import { createDispatcher } from '../../../src/upstream/http.js';
 import type { FakeUpstream } from '../../fakes/openai-upstream.js';
@@ -28,7 +28,7 @@ export const chatRequest = (body: Record<string, unknown>): ChatRequest => chatR
 export const hello = (extra: Record<string, unknown> = {}) => chatRequest({ messages: [{ role: 'user', content: 'Hello' }], ...extra });
 
 export function makeProvider(type: Exclude<ProviderType, 'mock'>, fake: FakeUpstream, extra: Partial<ProviderConfig> = {}): Provider {
-  return providerFactories[type]({ id: type, type, baseUrl: fake.baseUrl, apiKey: 'test-key', ...extra }, { dispatcher });
+  return PROVIDER_KINDS[type].create({ id: type, type, baseUrl: fake.baseUrl, apiKey: 'test-key', ...extra }, { dispatcher });
 }
 
 export async function collectEvents(events: AsyncIterable<ChatStreamEvent>): Promise<ChatStreamEvent[]> {

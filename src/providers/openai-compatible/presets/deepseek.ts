@@ -2,7 +2,8 @@
 import { GatewayError } from '../../../errors.js';
 import type { ChatMessage } from '../../../schemas/chat-request.js';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../../schemas/chat-response.js';
-import type { OpenAIWirePreset } from '../adapter.js';
+import { openAIWireKind, type OpenAIWirePreset } from '../adapter.js';
+import { keyedFromEnv } from '../../shared/env.js';
 import { forNonOpenAIServer } from './shared.js';
 
 const PROVIDER = 'deepseek';
@@ -76,3 +77,6 @@ export const deepseekPreset: OpenAIWirePreset = {
   normaliseChunk: normaliseDeepSeekChunk,
   normaliseCompletion: normaliseDeepSeekCompletion,
 };
+
+const BASE_URL = 'https://api.deepseek.com/v1';
+export const deepseekKind = openAIWireKind(deepseekPreset, { defaultBaseUrl: BASE_URL, fromEnv: keyedFromEnv('DEEPSEEK', BASE_URL) });

@@ -1,5 +1,5 @@
 // Any other OpenAI-wire server (vLLM, llama.cpp server, OpenRouter…): assume the OpenAI surface, accept both reasoning field names.
-import type { OpenAIWirePreset } from '../adapter.js';
+import { openAIWireKind, type OpenAIWirePreset } from '../adapter.js';
 import { allCapabilities, developerAsSystem, reasoningAliasChunk, reasoningAliasCompletion } from './shared.js';
 
 /**
@@ -15,3 +15,6 @@ export const genericPreset: OpenAIWirePreset = {
   normaliseChunk: reasoningAliasChunk,
   normaliseCompletion: reasoningAliasCompletion,
 };
+
+/** Configured only in the config file (its base_url says where): no environment switch, no default host. */
+export const genericKind = openAIWireKind(genericPreset, { defaultBaseUrl: '' });

@@ -1,7 +1,7 @@
-// One short preset per OpenAI-wire vendor (files under presets/): capabilities and the quirks hooks each needs.
-export { openaiPreset, toOpenAIBody, isOpenAIReasoningModel } from './openai.js';
-export { genericPreset } from './generic.js';
-export { lmstudioPreset } from './lmstudio.js';
-export { deepseekPreset } from './deepseek.js';
-export { mistralPreset, mistralCapabilities } from './mistral/index.js';
-export { createOllamaPreset, createOllamaProvider, ollamaServerRoot, type OllamaOptions } from './ollama.js';
+// The kinds the OpenAI-compatible adapter serves, one short preset each (files beside this one).
+export { openaiKind } from './openai.js';
+export { deepseekKind } from './deepseek.js';
+export { mistralKind } from './mistral/index.js';
+export { ollamaKind } from './ollama.js';
+export { lmstudioKind } from './lmstudio.js';
+export { genericKind } from './generic.js';

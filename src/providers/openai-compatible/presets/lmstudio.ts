@@ -2,7 +2,8 @@
 // the rest is the generic surface.
 import type { ChatRequest } from '../../../schemas/chat-request.js';
 import { createImageFetcher, inlineImageUrls } from '../../shared/images.js';
-import type { OpenAIWireCall, OpenAIWirePreset } from '../adapter.js';
+import { openAIWireKind, type OpenAIWireCall, type OpenAIWirePreset } from '../adapter.js';
+import { localFromEnv } from '../../shared/env.js';
 import { allCapabilities, forNonOpenAIServer, reasoningAliasChunk, reasoningAliasCompletion } from './shared.js';
 
 /**
@@ -27,3 +28,10 @@ export const lmstudioPreset: OpenAIWirePreset = {
   normaliseChunk: reasoningAliasChunk,
   normaliseCompletion: reasoningAliasCompletion,
 };
+
+const BASE_URL = 'http://localhost:1234/v1';
+export const lmstudioKind = openAIWireKind(lmstudioPreset, {
+  defaultBaseUrl: BASE_URL,
+  fromEnv: localFromEnv('LMSTUDIO', BASE_URL),
+  local: { path: '/models', looksRight: (json) => Array.isArray((json as { data?: unknown } | undefined)?.data) },
+});

@@ -4,7 +4,8 @@ import { badUpstreamResponse } from '../../../errors.js';
 import type { ChatRequest } from '../../../schemas/chat-request.js';
 import { createImageFetcher, inlineImageUrls, type ImageFetcher } from '../../shared/images.js';
 import { createOpenAIWireProvider, type OpenAIWireCall, type OpenAIWirePreset } from '../adapter.js';
-import type { Provider, ProviderConfig, ProviderDeps } from '../../provider.js';
+import type { Provider, ProviderConfig, ProviderDeps, ProviderKind } from '../../provider.js';
+import { localFromEnv } from '../../shared/env.js';
 import { allCapabilities, forNonOpenAIServer, reasoningAliasChunk, reasoningAliasCompletion } from './shared.js';
 
 const tagsSchema = z.looseObject({ models: z.array(z.looseObject({ name: z.string(), modified_at: z.string().nullish() })) });
@@ -76,3 +77,11 @@ export function ollamaServerRoot(baseUrl: string): string {
 export function createOllamaProvider(config: ProviderConfig, deps: ProviderDeps, options: OllamaOptions = {}): Provider {
   return createOpenAIWireProvider({ ...config, baseUrl: ollamaServerRoot(config.baseUrl) }, deps, createOllamaPreset(options));
 }
+
+const BASE_URL = 'http://localhost:11434';
+export const ollamaKind: ProviderKind = {
+  create: (config, deps) => createOllamaProvider(config, deps),
+  defaultBaseUrl: BASE_URL,
+  fromEnv: localFromEnv('OLLAMA', BASE_URL),
+  local: { path: '/api/version', looksRight: (json) => versionSchema.safeParse(json).success },
+};

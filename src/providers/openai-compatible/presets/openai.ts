@@ -1,6 +1,7 @@
 // OpenAI itself: the reference wire format; only the reasoning models' max_tokens refusal needs a rewrite.
 import type { ChatRequest } from '../../../schemas/chat-request.js';
-import type { OpenAIWirePreset } from '../adapter.js';
+import { openAIWireKind, type OpenAIWirePreset } from '../adapter.js';
+import { keyedFromEnv } from '../../shared/env.js';
 
 /** o1, o3, o4-mini, gpt-5, gpt-5.1, gpt-5-mini… (also behind an `openai/` prefix on OpenAI-compatible routers). */
 const REASONING_MODEL = /(^|\/)(o\d|gpt-5)/;
@@ -30,3 +31,6 @@ export const openaiPreset: OpenAIWirePreset = {
   }),
   toUpstreamBody: (body) => toOpenAIBody(body),
 };
+
+const BASE_URL = 'https://api.openai.com/v1';
+export const openaiKind = openAIWireKind(openaiPreset, { defaultBaseUrl: BASE_URL, fromEnv: keyedFromEnv('OPENAI', BASE_URL) });

@@ -1,5 +1,6 @@
 // Mistral La Plateforme: strict request whitelist (mistral-request.ts), answer rewrites (mistral-response.ts), model capabilities.
-import type { OpenAIWirePreset } from '../../adapter.js';
+import { openAIWireKind, type OpenAIWirePreset } from '../../adapter.js';
+import { keyedFromEnv } from '../../../shared/env.js';
 import type { Capabilities } from '../../../provider.js';
 import { toMistralBody, toMistralEmbeddingsBody } from './request.js';
 import { fromMistralChunk, fromMistralCompletion } from './response.js';
@@ -34,3 +35,6 @@ export const mistralPreset: OpenAIWirePreset = {
   rewriteChunkJson: fromMistralChunk,
   rewriteCompletionJson: fromMistralCompletion,
 };
+
+const BASE_URL = 'https://api.mistral.ai/v1';
+export const mistralKind = openAIWireKind(mistralPreset, { defaultBaseUrl: BASE_URL, fromEnv: keyedFromEnv('MISTRAL', BASE_URL) });
