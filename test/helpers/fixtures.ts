@@ -4,8 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
-import { getCurrentSuite } from 'vitest/suite';
+import { describe, it, TestRunner } from 'vitest';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SHARED_DIR = resolve(REPO_ROOT, '..', 'shared');
@@ -42,7 +41,7 @@ export function describeShared(name: string, fn: () => void): void {
   } else {
     describe.skip(name, () => {
       fn();
-      reportSkipped(countTests(getCurrentSuite().tasks), name);
+      reportSkipped(countTests(TestRunner.getCurrentSuite().tasks), name);
     });
   }
 }

@@ -1,12 +1,15 @@
 // Provider for type 'anthropic': the Messages API behind the OpenAI surface (wire doc §3). Translation lives in
-// anthropic.request.ts (out), anthropic.wire.ts (answers, errors) and anthropic.stream.ts (SSE events).
+// request.ts (out), response.ts (answers), errors.ts, stream.ts (SSE events) and wire.ts (the schemas).
 import { badUpstreamResponse, GatewayError, parseRetryAfter } from '../../errors.js';
 import { decodeSse } from '../../upstream/sse.js';
 import { discardBody, mapTransportError, type UpstreamResponse } from '../../upstream/http.js';
 import { createProviderHttp, getCall, type UpstreamCall } from '../shared/http.js';
 import { anthropicModelTraits } from './models.js';
 import { AnthropicStreamTranslator } from './stream.js';
-import { anthropicMessageSchema, anthropicModelListSchema, fromAnthropicError, fromAnthropicResponse, toAnthropicRequest } from './response.js';
+import { fromAnthropicError } from './errors.js';
+import { toAnthropicRequest } from './request.js';
+import { fromAnthropicResponse } from './response.js';
+import { anthropicMessageSchema, anthropicModelListSchema } from './wire.js';
 import type { CallOptions, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps } from '../provider.js';
 
 const DEFAULT_VERSION = '2023-06-01';
@@ -89,14 +92,14 @@ export function createAnthropicProvider(config: ProviderConfig, deps: ProviderDe
     },
 
     async chat(request, model, options) {
-      const plan = toAnthropicRequest(request, model);
+      const plan = toAnthropicRequest(request, model, provider);
       const parsed = anthropicMessageSchema.safeParse(await http.json(messageCall(plan.body, options)));
       if (!parsed.success) throw badResponse('message expected');
       return fromAnthropicResponse(parsed.data, plan.jsonTool);
     },
 
     async chatStream(request, model, options) {
-      const plan = toAnthropicRequest(request, model);
+      const plan = toAnthropicRequest(request, model, provider);
       const res = await http.stream(messageCall({ ...plan.body, stream: true }, options));
       return translate(res, new AnthropicStreamTranslator(provider, model, plan.jsonTool), options.idleTimeoutMs);
     },

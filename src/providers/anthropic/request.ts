@@ -46,8 +46,18 @@ export interface AnthropicRequestPlan {
 // leaves room for the largest budget plus an answer.
 const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 24576 };
 
-const unsupported = (param: string, message: string) =>
-  new GatewayError({ status: 400, message: `anthropic: ${message}`, param, code: 'unsupported_parameter', fallback: true });
+const unsupported = (provider: string, param: string, message: string) =>
+  new GatewayError({ status: 400, message: `${provider}: ${message}`, param, code: 'unsupported_parameter', fallback: true });
+
+/** What Anthropic cannot express, found deep in the translation; toAnthropicRequest names the configured provider. */
+class Inexpressible extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 const DATA_URL = /^data:([^;,]+)[^,]*;base64,(.*)$/s;
 const filePartSchema = z.looseObject({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() });
@@ -60,7 +70,7 @@ function imageBlock(url: string): AnthropicBlock {
 
 function documentBlock(file: unknown, param: string): AnthropicBlock {
   const { file_data: fileData, filename } = filePartSchema.parse(file);
-  if (!fileData) throw unsupported(param, 'file parts need file_data (a data URL); OpenAI file ids mean nothing to Anthropic');
+  if (!fileData) throw new Inexpressible(param, 'file parts need file_data (a data URL); OpenAI file ids mean nothing to Anthropic');
   const data = DATA_URL.exec(fileData);
   // Some clients send bare base64 with a .pdf filename instead of a data URL.
   const mediaType = data ? data[1] : filename?.toLowerCase().endsWith('.pdf') ? 'application/pdf' : undefined;
@@ -70,7 +80,7 @@ function documentBlock(file: unknown, param: string): AnthropicBlock {
   if (mediaType === 'text/plain') {
     return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(base64, 'base64').toString('utf8') }, ...title };
   }
-  throw unsupported(param, `file type '${mediaType ?? 'unknown'}' is not supported (PDF or plain text only)`);
+  throw new Inexpressible(param, `file type '${mediaType ?? 'unknown'}' is not supported (PDF or plain text only)`);
 }
 
 const textBlocks = (text: string): AnthropicBlock[] => (text ? [{ type: 'text', text }] : []); // empty text blocks are a 400
@@ -82,7 +92,7 @@ function userBlocks(content: string | UserContentPart[], i: number): AnthropicBl
     if (part.type === 'text') return textBlocks(part.text);
     if (part.type === 'image_url') return [imageBlock(part.image_url.url)];
     if (part.type === 'file') return [documentBlock(part.file, param)];
-    throw unsupported(param, 'audio input is not supported');
+    throw new Inexpressible(param, 'audio input is not supported');
   });
 }
 
@@ -130,7 +140,7 @@ function toAnthropicMessages(messages: ChatMessage[]): { system: string; message
         return push('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id, ...(text ? { content: text } : {}) }]);
       }
       case 'function':
-        throw unsupported(`messages[${i}].role`, "legacy 'function' messages are not supported; use 'tool' messages");
+        throw new Inexpressible(`messages[${i}].role`, "legacy 'function' messages are not supported; use 'tool' messages");
     }
   });
   for (const turn of turns) {
@@ -161,19 +171,28 @@ function toAnthropicToolChoice(choice: ToolChoice | null | undefined, jsonTool: 
   if (choice === 'auto' || choice === 'none') return { type: choice };
   if (choice === 'required') return { type: 'any' };
   if (choice.type === 'function') return { type: 'tool', name: choice.function.name };
-  throw unsupported('tool_choice', `tool_choice type '${choice.type}' is not supported`);
+  throw new Inexpressible('tool_choice', `tool_choice type '${choice.type}' is not supported`);
 }
 
-export function toAnthropicRequest(request: ChatRequest, model: string): AnthropicRequestPlan {
+/** `provider` is the configured id: every refusal names it. */
+export function toAnthropicRequest(request: ChatRequest, model: string, provider: string): AnthropicRequestPlan {
+  try {
+    return translateRequest(request, model, provider);
+  } catch (err) {
+    throw err instanceof Inexpressible ? unsupported(provider, err.param, err.message) : err;
+  }
+}
+
+function translateRequest(request: ChatRequest, model: string, provider: string): AnthropicRequestPlan {
   // Anthropic returns one answer per call; silently returning 1 of n would break the client's indexing.
-  if (request.n != null && request.n > 1) throw unsupported('n', 'n > 1 is not supported (one choice per request)');
+  if (request.n != null && request.n > 1) throw unsupported(provider, 'n', 'n > 1 is not supported (one choice per request)');
   const traits = anthropicModelTraits(model);
   const { system, messages } = toAnthropicMessages(request.messages);
   const body: AnthropicRequest = { model, max_tokens: 0, messages };
   if (system) body.system = system;
 
   const tools: NonNullable<AnthropicRequest['tools']> = (request.tools ?? []).map((tool, i) => {
-    if (tool.type !== 'function' || !('function' in tool)) throw unsupported(`tools[${i}]`, `tool type '${tool.type}' is not supported`);
+    if (tool.type !== 'function' || !('function' in tool)) throw unsupported(provider, `tools[${i}]`, `tool type '${tool.type}' is not supported`);
     const { name, description, parameters } = tool.function;
     return { name, ...(description ? { description } : {}), input_schema: parameters ?? { type: 'object', properties: {} } };
   });
@@ -201,7 +220,7 @@ export function toAnthropicRequest(request: ChatRequest, model: string): Anthrop
   // Thinking: only on models that have it, and not with a forced tool (Anthropic answers 400 to that pair).
   const effort = request.reasoning_effort;
   if (effort != null && effort !== 'none' && THINKING_BUDGET[effort] === undefined) {
-    throw new GatewayError({ status: 400, message: `anthropic: unknown reasoning_effort '${effort}'`, param: 'reasoning_effort', code: 'invalid_value' });
+    throw new GatewayError({ status: 400, message: `${provider}: unknown reasoning_effort '${effort}'`, param: 'reasoning_effort', code: 'invalid_value' });
   }
   const forced = body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool';
   // Mid tool loop (the last user turn is only tool results) Anthropic wants the turn's signed thinking blocks

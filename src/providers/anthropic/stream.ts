@@ -5,7 +5,9 @@ import { safeJsonParse } from '../../upstream/http.js';
 import type { SseEvent } from '../../upstream/sse.js';
 import { ChunkFactory } from '../chunks.js';
 import type { ChatStreamEvent } from '../provider.js';
-import { anthropicErrorStatus, anthropicUsageSchema, fromAnthropicError, fromAnthropicUsage, mapAnthropicStopReason, type AnthropicUsage } from './response.js';
+import { anthropicErrorStatus, fromAnthropicError } from './errors.js';
+import { fromAnthropicUsage, mapAnthropicStopReason } from './response.js';
+import { anthropicUsageSchema, type AnthropicUsage } from './wire.js';
 
 const messageStartSchema = z.looseObject({ message: z.looseObject({ id: z.string().optional(), model: z.string().optional(), usage: anthropicUsageSchema.nullish() }) });
 const blockStartSchema = z.looseObject({

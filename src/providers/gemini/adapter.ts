@@ -1,6 +1,6 @@
 // The Provider for type 'gemini': Google AI Studio (x-goog-api-key) or Vertex AI (OAuth bearer) when
-// options.project and options.location are set. Endpoints, auth and HTTP here; translation in gemini.wire.ts,
-// gemini-request.ts and gemini-stream.ts (wire doc §2).
+// options.project and options.location are set. Endpoints, auth and HTTP here; translation in request.ts,
+// response.ts, stream.ts and errors.ts (wire doc §2).
 import { badUpstreamResponse, GatewayError, invalidRequest } from '../../errors.js';
 import type { ChatRequest } from '../../schemas/chat-request.js';
 import type { ChatCompletion } from '../../schemas/chat-response.js';
@@ -15,16 +15,9 @@ import { createImageFetcher, fetchImageUrls, type ImageFetcher } from '../shared
 import { remoteImageUrls, toGeminiRequest, type InlineData } from './request.js';
 import { defaultSignatureCodec, type ThoughtSignatureCodec } from './signature.js';
 import { translateGeminiStream } from './stream.js';
-import {
-  batchEmbedResponseSchema,
-  fromGeminiError,
-  fromGeminiModels,
-  fromGeminiResponse,
-  generateContentResponseSchema,
-  modelsListSchema,
-  toOpenAIEmbeddings,
-  vertexPredictEmbedResponseSchema,
-} from './response.js';
+import { fromGeminiError } from './errors.js';
+import { fromGeminiModels, fromGeminiResponse, toOpenAIEmbeddings } from './response.js';
+import { batchEmbedResponseSchema, generateContentResponseSchema, modelsListSchema, vertexPredictEmbedResponseSchema } from './wire.js';
 import type { CallOptions, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps } from '../provider.js';
 
 /** Test seams: no real Google credentials, no real image hosts. */

@@ -1,5 +1,5 @@
 // The Gemini adapter's outside dependency besides the model API, injectable for tests: Vertex OAuth access tokens
-// (google-auth-library). Remote images are fetched by the shared fetcher in inline-images.ts.
+// (google-auth-library). Remote images are fetched by the shared fetcher in shared/images.ts.
 import { upstreamHttpError } from '../../errors.js';
 
 export interface AccessTokenSource {

@@ -7,17 +7,9 @@ import { decodeSse } from '../../upstream/sse.js';
 import type { ChatStreamEvent } from '../provider.js';
 import type { ChunkFactory } from '../chunks.js';
 import { defaultSignatureCodec, type ThoughtSignatureCodec } from './signature.js';
-import {
-  fromGeminiError,
-  fromGeminiUsage,
-  generateContentResponseSchema,
-  mapGeminiFinishReason,
-  toolCallFromGemini,
-  type GeminiPart,
-  type GeminiPartialArg,
-  type GeminiResponse,
-  type GeminiUsageMetadata,
-} from './response.js';
+import { fromGeminiError } from './errors.js';
+import { fromGeminiUsage, mapGeminiFinishReason, toolCallFromGemini } from './response.js';
+import { generateContentResponseSchema, type GeminiPart, type GeminiPartialArg, type GeminiResponse, type GeminiUsageMetadata } from './wire.js';
 
 /**
  * A whole upstream SSE body → OpenAI chunks. Throws GatewayError for an error event after the 200, for events

@@ -25,16 +25,17 @@ export interface OpenAIWirePreset {
   toUpstreamBody?(body: ChatRequest, call: OpenAIWireCall): Record<string, unknown> | Promise<Record<string, unknown>>;
   /**
    * Rewrites a decoded upstream chunk or completion that is not OpenAI-shaped yet (Mistral content arrays,
-   * tool calls without index), BEFORE validation. Return the same value when nothing changes.
+   * tool calls without index), BEFORE validation. Return the same value when nothing changes. `provider` is the
+   * configured id, for the errors a hook throws.
    */
-  rewriteChunkJson?(json: unknown): unknown;
-  rewriteCompletionJson?(json: unknown): unknown;
+  rewriteChunkJson?(json: unknown, provider: string): unknown;
+  rewriteCompletionJson?(json: unknown, provider: string): unknown;
   /**
    * Vendor quirks on a validated completion or chunk (reasoning field names, usage fields, in-band errors).
    * Return the same object when nothing changes: the adapter then forwards the upstream's bytes as they came.
    */
-  normaliseCompletion?(completion: ChatCompletion): ChatCompletion;
-  normaliseChunk?(chunk: ChatCompletionChunk): ChatCompletionChunk;
+  normaliseCompletion?(completion: ChatCompletion, provider: string): ChatCompletion;
+  normaliseChunk?(chunk: ChatCompletionChunk, provider: string): ChatCompletionChunk;
   /** The embeddings body when the vendor's differs from OpenAI's (Mistral: output_dimension, unknown fields are 422s). */
   toEmbeddingsBody?(request: EmbeddingsRequest, model: string): Record<string, unknown>;
   listModels?(ctx: OpenAIWireContext, signal: AbortSignal): Promise<ModelInfo[]>;
@@ -112,9 +113,9 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
 
     async chat(request, model, options) {
       const json = await http.json(call(preset.chatPath ?? '/chat/completions', await upstreamBody(request, model, false, options.signal), options));
-      const parsed = chatCompletionSchema.safeParse(preset.rewriteCompletionJson ? preset.rewriteCompletionJson(json) : json);
+      const parsed = chatCompletionSchema.safeParse(preset.rewriteCompletionJson ? preset.rewriteCompletionJson(json, config.id) : json);
       if (!parsed.success) throw badResponse('chat.completion expected');
-      return preset.normaliseCompletion ? preset.normaliseCompletion(parsed.data) : parsed.data;
+      return preset.normaliseCompletion ? preset.normaliseCompletion(parsed.data, config.id) : parsed.data;
     },
 
     async chatStream(request, model, options) {

@@ -83,14 +83,14 @@ export class OpenAIWireStream implements AsyncIterableIterator<ChatStreamEvent>,
     if (streamedError) {
       throw new GatewayError({ status: 502, message: `${provider}: ${streamedError.message}`, code: streamedError.code ?? 'upstream_stream_error', provider });
     }
-    const rewritten = preset.rewriteChunkJson ? preset.rewriteChunkJson(json) : json;
+    const rewritten = preset.rewriteChunkJson ? preset.rewriteChunkJson(json, provider) : json;
     let parsed = plainChunk(rewritten);
     if (!parsed) {
       const checked = chatCompletionChunkSchema.safeParse(rewritten);
       if (!checked.success) throw this.badResponse('chat.completion.chunk expected');
       parsed = checked.data;
     }
-    const chunk = preset.normaliseChunk ? preset.normaliseChunk(parsed) : parsed;
+    const chunk = preset.normaliseChunk ? preset.normaliseChunk(parsed, provider) : parsed;
     const hasFinish = chunk.choices.some((c) => c.finish_reason);
     if (hasFinish) this.finished = true;
     if (hasFinish && chunk.usage) {

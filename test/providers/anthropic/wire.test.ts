@@ -5,19 +5,16 @@ import { GatewayError } from '../../../src/errors.js';
 import { describeShared, hasShared, itShared, ownFixture, SHARED_FIXTURES, sharedFixture } from '../../helpers/fixtures.js';
 import { anthropicModelTraits } from '../../../src/providers/anthropic/models.js';
 import { AnthropicStreamTranslator } from '../../../src/providers/anthropic/stream.js';
-import {
-  anthropicMessageSchema,
-  fromAnthropicError,
-  fromAnthropicResponse,
-  fromAnthropicUsage,
-  mapAnthropicStopReason,
-  toAnthropicRequest,
-} from '../../../src/providers/anthropic/response.js';
+import { fromAnthropicError } from '../../../src/providers/anthropic/errors.js';
+import { toAnthropicRequest as toAnthropicRequestFor } from '../../../src/providers/anthropic/request.js';
+import { fromAnthropicResponse, fromAnthropicUsage, mapAnthropicStopReason } from '../../../src/providers/anthropic/response.js';
+import { anthropicMessageSchema } from '../../../src/providers/anthropic/wire.js';
 import { chatRequestSchema, type ChatRequest } from '../../../src/schemas/chat-request.js';
 import { chatCompletionChunkSchema, type ChatCompletionChunk } from '../../../src/schemas/chat-response.js';
 import { decodeSse } from '../../../src/upstream/sse.js';
 
 const own = (name: string) => ownFixture('anthropic', name);
+const toAnthropicRequest = (request: ChatRequest, model: string) => toAnthropicRequestFor(request, model, 'anthropic');
 const shared = sharedFixture;
 
 const req = (body: Record<string, unknown>): ChatRequest => chatRequestSchema.parse({ model: 'anthropic/x', ...body });

@@ -11,14 +11,9 @@ import { toGeminiRequest } from '../../../src/providers/gemini/request.js';
 import { cleanGeminiSchema } from '../../../src/providers/gemini/schema.js';
 import { SKIP_THOUGHT_SIGNATURE_VALIDATOR, ThoughtSignatureCodec } from '../../../src/providers/gemini/signature.js';
 import { parseJsonPath, translateGeminiStream } from '../../../src/providers/gemini/stream.js';
-import {
-  fromGeminiError,
-  fromGeminiModels,
-  fromGeminiResponse,
-  generateContentResponseSchema,
-  mapGeminiFinishReason,
-  modelsListSchema,
-} from '../../../src/providers/gemini/response.js';
+import { fromGeminiError } from '../../../src/providers/gemini/errors.js';
+import { fromGeminiModels, fromGeminiResponse, mapGeminiFinishReason } from '../../../src/providers/gemini/response.js';
+import { generateContentResponseSchema, modelsListSchema } from '../../../src/providers/gemini/wire.js';
 
 const own = (name: string) => ownFixture('gemini', name);
 const shared = sharedFixture;

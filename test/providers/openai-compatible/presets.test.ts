@@ -16,7 +16,7 @@ describe('identity on the hot path', () => {
   it('returns the same object when nothing changes', () => {
     const plain = chunk({ content: 'hi' });
     expect(reasoningAliasChunk(plain)).toBe(plain);
-    expect(fromMistralChunk(plain)).toBe(plain);
+    expect(fromMistralChunk(plain, 'mistral')).toBe(plain);
     const request = hello({ max_tokens: 5 });
     expect(toOpenAIBody({ ...request, model: 'gpt-4o' }).max_tokens).toBe(5);
     const body = { ...request, model: 'gpt-4o' };
@@ -36,15 +36,15 @@ describe('mistral response rewrites', () => {
   });
 
   it('omits content from a thinking-only delta and gives null content to a thinking-only message', () => {
-    const delta = fromMistralChunk({ choices: [{ index: 0, delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'hmm' }] }] } }] });
+    const delta = fromMistralChunk({ choices: [{ index: 0, delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'hmm' }] }] } }] }, 'mistral');
     expect(delta).toStrictEqual({ choices: [{ index: 0, delta: { reasoning_content: 'hmm' } }] });
-    const message = fromMistralCompletion({ choices: [{ index: 0, message: { role: 'assistant', content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'hmm' }] }] }, finish_reason: 'stop' }] });
+    const message = fromMistralCompletion({ choices: [{ index: 0, message: { role: 'assistant', content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'hmm' }] }] }, finish_reason: 'stop' }] }, 'mistral');
     expect(message).toEqual({ choices: [{ index: 0, message: { role: 'assistant', content: null, reasoning_content: 'hmm' }, finish_reason: 'stop' }] });
   });
 
   it('leaves non-object input alone', () => {
-    expect(fromMistralChunk('x')).toBe('x');
-    expect(fromMistralChunk(null)).toBe(null);
+    expect(fromMistralChunk('x', 'mistral')).toBe('x');
+    expect(fromMistralChunk(null, 'mistral')).toBe(null);
   });
 });
 

@@ -6,8 +6,6 @@ import { openAIWireKind, type OpenAIWirePreset } from '../adapter.js';
 import { keyedFromEnv } from '../../shared/env.js';
 import { forNonOpenAIServer } from './shared.js';
 
-const PROVIDER = 'deepseek';
-
 /**
  * `reasoning_content` sent back in ordinary history is a 400 on deepseek-reasoner; inside a running tool loop
  * (the assistant turns after the last user message) thinking models need it echoed back (wire doc §5).
@@ -37,27 +35,27 @@ export function deepseekUsage(usage: Usage): Usage {
 }
 
 /** `insufficient_system_resource` is DeepSeek running out of capacity mid-answer: a server failure worth retrying. */
-function assertFinishReason(reason: string | null | undefined): void {
+function assertFinishReason(reason: string | null | undefined, provider: string): void {
   if (reason !== 'insufficient_system_resource') return;
   throw new GatewayError({
     status: 502,
     type: 'api_error',
-    message: `${PROVIDER}: the upstream stopped for lack of system resources (finish_reason insufficient_system_resource)`,
+    message: `${provider}: the upstream stopped for lack of system resources (finish_reason insufficient_system_resource)`,
     code: 'insufficient_system_resource',
-    provider: PROVIDER,
+    provider,
     retryable: true,
   });
 }
 
-export function normaliseDeepSeekChunk(chunk: ChatCompletionChunk): ChatCompletionChunk {
-  for (const choice of chunk.choices) assertFinishReason(choice.finish_reason);
+export function normaliseDeepSeekChunk(chunk: ChatCompletionChunk, provider: string): ChatCompletionChunk {
+  for (const choice of chunk.choices) assertFinishReason(choice.finish_reason, provider);
   if (!chunk.usage) return chunk;
   const usage = deepseekUsage(chunk.usage);
   return usage === chunk.usage ? chunk : { ...chunk, usage };
 }
 
-export function normaliseDeepSeekCompletion(completion: ChatCompletion): ChatCompletion {
-  for (const choice of completion.choices) assertFinishReason(choice.finish_reason);
+export function normaliseDeepSeekCompletion(completion: ChatCompletion, provider: string): ChatCompletion {
+  for (const choice of completion.choices) assertFinishReason(choice.finish_reason, provider);
   if (!completion.usage) return completion;
   const usage = deepseekUsage(completion.usage);
   return usage === completion.usage ? completion : { ...completion, usage };

@@ -4,7 +4,7 @@ import { allCapabilities, developerAsSystem, reasoningAliasChunk, reasoningAlias
 
 /**
  * Error bodies come as `{error:{…}}` or, on older vLLM, `{object:"error",message,type,code:<int>}` at the top
- * level; openai-wire.ts parses both (wire doc §8). The server rejects what it lacks, so capabilities are permissive.
+ * level; ../errors.ts parses both (wire doc §8). The server rejects what it lacks, so capabilities are permissive.
  */
 export const genericPreset: OpenAIWirePreset = {
   capabilities: () => ({ ...allCapabilities, files: false }),

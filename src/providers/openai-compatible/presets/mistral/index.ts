@@ -1,4 +1,4 @@
-// Mistral La Plateforme: strict request whitelist (mistral-request.ts), answer rewrites (mistral-response.ts), model capabilities.
+// Mistral La Plateforme: strict request whitelist (request.ts), answer rewrites (response.ts), model capabilities.
 import { openAIWireKind, type OpenAIWirePreset } from '../../adapter.js';
 import { keyedFromEnv } from '../../../shared/env.js';
 import type { Capabilities } from '../../../provider.js';

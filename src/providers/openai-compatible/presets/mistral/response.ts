@@ -51,29 +51,29 @@ function fixMessage(message: Json, inDelta: boolean): Json {
 }
 
 /** `model_length` is Mistral's context-window stop; `error` means generation failed on their side (map-mistral-finish-reason.ts). */
-export function mapMistralFinishReason(reason: unknown): unknown {
+export function mapMistralFinishReason(reason: unknown, provider: string): unknown {
   if (reason === 'model_length') return 'length';
   if (reason === 'error') {
     throw new GatewayError({
       status: 502,
       type: 'api_error',
-      message: 'mistral: generation failed upstream (finish_reason error)',
+      message: `${provider}: generation failed upstream (finish_reason error)`,
       code: 'upstream_error',
-      provider: 'mistral',
+      provider,
       retryable: true,
     });
   }
   return reason;
 }
 
-function fixChoices(json: unknown, key: 'delta' | 'message'): unknown {
+function fixChoices(json: unknown, key: 'delta' | 'message', provider: string): unknown {
   if (!isObject(json) || !Array.isArray(json.choices)) return json;
   let changed = false;
   const choices = json.choices.map((choice: unknown) => {
     if (!isObject(choice)) return choice;
     const body = choice[key];
     const fixed = isObject(body) ? fixMessage(body, key === 'delta') : body;
-    const finish = mapMistralFinishReason(choice.finish_reason);
+    const finish = mapMistralFinishReason(choice.finish_reason, provider);
     if (fixed === body && finish === choice.finish_reason) return choice;
     changed = true;
     return { ...choice, [key]: fixed, ...('finish_reason' in choice ? { finish_reason: finish } : {}) };
@@ -82,10 +82,10 @@ function fixChoices(json: unknown, key: 'delta' | 'message'): unknown {
 }
 
 /** A decoded stream chunk; the same object back when it is already OpenAI-shaped. */
-export function fromMistralChunk(json: unknown): unknown {
-  return fixChoices(json, 'delta');
+export function fromMistralChunk(json: unknown, provider: string): unknown {
+  return fixChoices(json, 'delta', provider);
 }
 
-export function fromMistralCompletion(json: unknown): unknown {
-  return fixChoices(json, 'message');
+export function fromMistralCompletion(json: unknown, provider: string): unknown {
+  return fixChoices(json, 'message', provider);
 }
