@@ -45,7 +45,7 @@ export function messageFromGeminiParts(parts: GeminiPart[], codec: ThoughtSignat
       else text += part.text;
     }
   }
-  const message: CompletionMessage = { role: 'assistant', content: text || (toolCalls.length > 0 ? null : '') };
+  const message: CompletionMessage = { role: 'assistant', content: text || (toolCalls.length > 0 ? null : ''), refusal: null };
   if (reasoning) message.reasoning_content = reasoning;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   return message;

@@ -6,6 +6,7 @@ import type { ChatRequest } from '../../schemas/chat-request.js';
 import { chatCompletionSchema, type ChatCompletion, type ChatCompletionChunk } from '../../schemas/chat-response.js';
 import { embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../../schemas/embeddings.js';
 import { createProviderHttp, getCall, type UpstreamCall } from '../shared/http.js';
+import { conformCompletion } from './conform.js';
 import { openAIWireError } from './errors.js';
 import { OpenAIWireStream } from './stream.js';
 import type { CallOptions, Capabilities, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps, ProviderKind } from '../provider.js';
@@ -115,7 +116,7 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
       const json = await http.json(call(preset.chatPath ?? '/chat/completions', await upstreamBody(request, model, false, options.signal), options));
       const parsed = chatCompletionSchema.safeParse(preset.rewriteCompletionJson ? preset.rewriteCompletionJson(json, config.id) : json);
       if (!parsed.success) throw badResponse('chat.completion expected');
-      return preset.normaliseCompletion ? preset.normaliseCompletion(parsed.data, config.id) : parsed.data;
+      return conformCompletion(preset.normaliseCompletion ? preset.normaliseCompletion(parsed.data, config.id) : parsed.data);
     },
 
     async chatStream(request, model, options) {

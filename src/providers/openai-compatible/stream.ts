@@ -7,6 +7,7 @@ import { decodeSseBatches, type SseEvent } from '../../upstream/sse.js';
 import { chatCompletionChunkSchema } from '../../schemas/chat-response.js';
 import { plainChunk } from '../../schemas/plain-chunk.js';
 import type { OpenAIWirePreset } from './adapter.js';
+import { conformChunk } from './conform.js';
 import { streamedErrorOf } from './errors.js';
 import type { BufferedStream, ChatStreamEvent } from '../provider.js';
 
@@ -90,7 +91,7 @@ export class OpenAIWireStream implements AsyncIterableIterator<ChatStreamEvent>,
       if (!checked.success) throw this.badResponse('chat.completion.chunk expected');
       parsed = checked.data;
     }
-    const chunk = preset.normaliseChunk ? preset.normaliseChunk(parsed, provider) : parsed;
+    const chunk = conformChunk(preset.normaliseChunk ? preset.normaliseChunk(parsed, provider) : parsed);
     const hasFinish = chunk.choices.some((c) => c.finish_reason);
     if (hasFinish) this.finished = true;
     if (hasFinish && chunk.usage) {
