@@ -456,6 +456,7 @@ describe('fromAnthropicResponse', () => {
         "message": {
           "content": "I'll look up both cities.",
           "reasoning_content": "The user asks for weather in two cities. I should call get_weather twice.",
+          "refusal": null,
           "role": "assistant",
           "tool_calls": [
             {

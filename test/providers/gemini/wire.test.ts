@@ -578,7 +578,7 @@ describe('fromGeminiResponse', () => {
   it('translates a text answer', () => {
     const completion = fromGeminiResponse(response(own('generate-text.json')), 'gemini-2.0-flash');
     expect(completion.choices).toEqual([
-      { index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.' }, finish_reason: 'stop', logprobs: null },
+      { index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.', refusal: null }, finish_reason: 'stop', logprobs: null },
     ]);
     expect(completion.usage).toEqual({
       prompt_tokens: 12,

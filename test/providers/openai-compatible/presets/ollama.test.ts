@@ -138,7 +138,7 @@ describe('ollama: answers', () => {
   it('renames message.reasoning to reasoning_content', async () => {
     fake.enqueue({ json: ownJson('ollama', 'chat-reasoning.json') });
     const completion = await ollama().chat(hello(), 'qwen3:8b', callOptions());
-    expect(completion.choices[0]?.message).toEqual({ role: 'assistant', content: 'The answer is 12.', reasoning_content: 'The user wants 3 times 4. That is 12.' });
+    expect(completion.choices[0]?.message).toEqual({ role: 'assistant', content: 'The answer is 12.', reasoning_content: 'The user wants 3 times 4. That is 12.', refusal: null });
   });
 
   it('renames delta.reasoning in streams and keeps raw bytes for untouched chunks', async () => {
