@@ -5,9 +5,9 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { applyEnvAliases, type EnvNotice } from './config-env-aliases.js';
-import { providersFromEnv } from './config-providers.js';
-import type { ImageFetchPolicy } from './providers/inline-images.js';
-import { PROVIDER_TYPES, type ProviderConfig } from './providers/provider.js';
+import type { ImageFetchPolicy } from './providers/shared/images.js';
+import type { ProviderConfig } from './providers/provider.js';
+import { PROVIDER_TYPES, providerKind, providersFromEnv } from './providers/registry.js';
 import type { BreakerSettings } from './routing/circuit-breaker.js';
 import { envProxySettings, type ProxySettings } from './upstream/container-proxy.js';
 
@@ -181,7 +181,8 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     const fromFile: ProviderConfig = {
       id: p.id,
       type: p.type,
-      baseUrl: p.base_url ?? providers.find((e) => e.id === p.id)?.baseUrl ?? '',
+      // A provider the file only names (`type: deepseek`, an id of its own) lives at its kind's default base URL.
+      baseUrl: p.base_url ?? providers.find((e) => e.id === p.id)?.baseUrl ?? providerKind(p.type)?.defaultBaseUrl ?? '',
       apiKey: p.api_key || undefined,
       headers: p.headers,
       models: p.models,

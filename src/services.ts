@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { redactSecretsInLogs } from './logger.js';
 import { Metrics } from './metrics.js';
-import { createImageFetcher, type ImageFetcher } from './providers/inline-images.js';
+import { createImageFetcher, type ImageFetcher } from './providers/shared/images.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { openLogDatabase } from './request-log/db.js';
 import { makeRedactor } from './redact.js';

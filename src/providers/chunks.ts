@@ -29,7 +29,7 @@ export class ChunkFactory {
       object: 'chat.completion.chunk',
       created: this.created,
       model: this.model,
-      choices: [{ index: 0, delta, finish_reason: finishReason }],
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     };
     return { chunk };
   }
@@ -58,6 +58,8 @@ export function makeCompletion(
   usage: Usage | undefined,
   id?: string,
 ): ChatCompletion {
+  // OpenAI's schema requires refusal (null when there is none) on every message.
+  if (message.refusal === undefined) message.refusal = null;
   return {
     id: id ?? newCompletionId(),
     object: 'chat.completion',

@@ -3,20 +3,11 @@ import type { Dispatcher } from 'undici';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
-import type { ImageFetcher } from './inline-images.js';
+import type { ImageFetcher } from './shared/images.js';
+import type { PROVIDER_KINDS } from './registry.js';
 
-export const PROVIDER_TYPES = [
-  'openai',
-  'gemini',
-  'anthropic',
-  'mistral',
-  'deepseek',
-  'ollama',
-  'lmstudio',
-  'openai-compatible',
-  'mock',
-] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+/** 'mock' plus every kind the registry lists (registry.ts PROVIDER_KINDS is the one list). */
+export type ProviderType = keyof typeof PROVIDER_KINDS | 'mock';
 
 export interface Capabilities {
   tools: boolean;
@@ -112,3 +103,24 @@ export interface ProviderDeps {
 }
 
 export type ProviderFactory = (config: ProviderConfig, deps: ProviderDeps) => Provider;
+
+/** A local server found without configuration: where it listens by default, and the answer that proves it is there. */
+export interface LocalDiscovery {
+  /** The endpoint relative to the base URL (GET), and what its JSON must hold. */
+  path: string;
+  looksRight(json: unknown): boolean;
+}
+
+/** What a provider folder (or preset) tells the registry: how to build it, where it lives, what switches it on. */
+export interface ProviderKind {
+  create: ProviderFactory;
+  /** The base URL when neither the environment nor the config file names one ('' when the adapter derives it). */
+  defaultBaseUrl: string;
+  /** The provider the environment switches on (its id is the kind's name), or undefined. */
+  fromEnv?(env: NodeJS.ProcessEnv, type: Exclude<ProviderType, 'mock'>): ProviderConfig | undefined;
+  /**
+   * A server on the local machine (found at defaultBaseUrl when not configured); as a fallback target it answers
+   * with the first model it lists, since a local server serves whatever was pulled.
+   */
+  local?: LocalDiscovery;
+}

@@ -1,10 +1,49 @@
-// Builds providers from config and keeps each one's model list, cached so /v1/models and bare names stay cheap.
+// The one list of provider kinds (adding a provider = a folder or preset + one line in PROVIDER_KINDS), and the
+// registry that builds providers from config and keeps each one's model list, cached so /v1/models stays cheap.
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { createDispatcher } from '../upstream/http.js';
+import { anthropicKind } from './anthropic/index.js';
+import { geminiKind } from './gemini/index.js';
 import { createMockProvider } from './mock.js';
-import { providerFactories } from './factories.js';
-import type { ModelInfo, Provider, ProviderConfig, ProviderDeps } from './provider.js';
+import { deepseekKind, genericKind, lmstudioKind, mistralKind, ollamaKind, openaiKind } from './openai-compatible/presets/index.js';
+import type { LocalDiscovery, ModelInfo, Provider, ProviderConfig, ProviderDeps, ProviderKind, ProviderType } from './provider.js';
+import { withModelNameCheck } from './shared/model-name.js';
+
+/** In the order the environment's providers are listed (and tried for bare model names). */
+export const PROVIDER_KINDS = {
+  openai: openaiKind,
+  anthropic: anthropicKind,
+  mistral: mistralKind,
+  deepseek: deepseekKind,
+  gemini: geminiKind,
+  ollama: ollamaKind,
+  lmstudio: lmstudioKind,
+  'openai-compatible': genericKind,
+} as const satisfies Record<string, ProviderKind>;
+
+type KindName = keyof typeof PROVIDER_KINDS;
+const KIND_NAMES = Object.keys(PROVIDER_KINDS) as KindName[];
+
+/** Every value `type:` may take in the config file. */
+export const PROVIDER_TYPES: readonly [ProviderType, ...ProviderType[]] = ['mock', ...KIND_NAMES];
+
+export function providerKind(type: ProviderType): ProviderKind | undefined {
+  return type === 'mock' ? undefined : PROVIDER_KINDS[type];
+}
+
+/** The providers the environment switches on, each under its kind's name. */
+export function providersFromEnv(env: NodeJS.ProcessEnv): ProviderConfig[] {
+  return KIND_NAMES.flatMap((type) => PROVIDER_KINDS[type].fromEnv?.(env, type) ?? []);
+}
+
+/** Kinds that run on the local machine and can be found without configuration. */
+export function localKinds(): Array<{ type: KindName; baseUrl: string; discovery: LocalDiscovery }> {
+  return KIND_NAMES.flatMap((type) => {
+    const kind: ProviderKind = PROVIDER_KINDS[type];
+    return kind.local ? [{ type, baseUrl: kind.defaultBaseUrl, discovery: kind.local }] : [];
+  });
+}
 
 const MODELS_TTL_MS = 5 * 60_000;
 const LIST_TIMEOUT_MS = 5_000;
@@ -42,7 +81,7 @@ export class ProviderRegistry {
       this.proxied.set(config.id, dispatcher);
       deps = { ...this.deps, dispatcher };
     }
-    const built = provider ?? (config.type === 'mock' ? createMockProvider(config) : providerFactories[config.type](config, deps));
+    const built = provider ?? (config.type === 'mock' ? createMockProvider(config) : withModelNameCheck(PROVIDER_KINDS[config.type].create(config, deps)));
     this.providers.set(config.id, built);
     this.configs.set(config.id, config);
     this.modelCache.delete(config.id);
@@ -70,6 +109,12 @@ export class ProviderRegistry {
 
   config(id: string): ProviderConfig | undefined {
     return this.configs.get(id);
+  }
+
+  /** A server on this machine (Ollama, LM Studio…): as a fallback it answers with the first model it lists. */
+  isLocal(id: string): boolean {
+    const type = this.configs.get(id)?.type;
+    return type !== undefined && providerKind(type)?.local !== undefined;
   }
 
   /** The model a provider answers with when a fallback names the provider but no model. */

@@ -1,31 +1,24 @@
 // Active health checks: every interval, each provider's cheap probe (Provider.probe) is timed and recorded, and
-// local Ollama / LM Studio servers that were not configured are found (or dropped) by asking their own endpoints.
-import { DEFAULT_BASE_URLS } from '../config-providers.js';
+// local servers (the provider kinds with a `local` discovery) that were not configured are found (or dropped) by
+// asking their own endpoints.
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
-import type { ProviderConfig, ProviderType } from '../providers/provider.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import type { LocalDiscovery, ProviderConfig, ProviderType } from '../providers/provider.js';
+import { localKinds, type ProviderRegistry } from '../providers/registry.js';
 import { discardBody, readText, safeJsonParse, sendUpstream } from '../upstream/http.js';
 import type { Dispatcher } from 'undici';
 import { toGatewayError, type GatewayError } from '../errors.js';
 import type { HealthTracker } from './health.js';
 
-/** Where local servers are looked for; tests point these at fakes. */
-export interface LocalUrls {
-  /** Ollama's server root (the provider's base URL). */
-  ollama: string;
-  /** LM Studio's OpenAI base URL, ending in /v1. */
-  lmstudio: string;
-}
-
-export const DEFAULT_LOCAL_URLS: LocalUrls = { ollama: DEFAULT_BASE_URLS.ollama, lmstudio: DEFAULT_BASE_URLS.lmstudio };
+/** Where local servers are looked for, by provider type (default: each kind's base URL); tests point these at fakes. */
+export type LocalUrls = Partial<Record<ProviderType, string>>;
 
 export interface ProberOptions {
   intervalMs: number;
   /** Per probe; default min(5 s, interval). */
   timeoutMs?: number;
   discoverLocal: boolean;
-  localUrls?: Partial<LocalUrls>;
+  localUrls?: LocalUrls;
   /** Provider types configured explicitly: those are never discovered (nor dropped). */
   configuredTypes: ReadonlySet<ProviderType>;
   dispatcher?: Dispatcher;
@@ -33,18 +26,6 @@ export interface ProberOptions {
   log?: Logger;
   now?: () => number;
 }
-
-interface LocalKind {
-  type: 'ollama' | 'lmstudio';
-  /** The endpoint that proves the server is there, relative to its base URL, and what its answer must hold. */
-  path: string;
-  looksRight(json: unknown): boolean;
-}
-
-const LOCAL_KINDS: LocalKind[] = [
-  { type: 'ollama', path: '/api/version', looksRight: (j) => typeof (j as { version?: unknown } | undefined)?.version === 'string' },
-  { type: 'lmstudio', path: '/models', looksRight: (j) => Array.isArray((j as { data?: unknown } | undefined)?.data) },
-];
 
 /**
  * Whether a failed probe means the provider cannot serve at all: no answer, a 5xx, a malformed answer, or a key it
@@ -70,7 +51,7 @@ export class Prober {
     private readonly health: HealthTracker,
     private readonly options: ProberOptions,
   ) {
-    this.urls = { ...DEFAULT_LOCAL_URLS, ...options.localUrls };
+    this.urls = options.localUrls ?? {};
     this.now = options.now ?? Date.now;
   }
 
@@ -137,31 +118,33 @@ export class Prober {
 
   private async discover(): Promise<void> {
     await Promise.all(
-      LOCAL_KINDS.filter((kind) => !this.options.configuredTypes.has(kind.type)).map(async (kind) => {
-        const baseUrl = this.urls[kind.type];
-        const present = await this.answers(baseUrl + kind.path, kind);
-        const id = kind.type;
-        if (present && !this.registry.has(id)) {
-          const config: ProviderConfig = { id, type: kind.type, baseUrl };
-          this.registry.add(config);
-          this.discovered.add(id);
-          this.options.log?.info({ provider: id, baseUrl }, 'local provider found');
-          await this.registry.models(id).catch(() => undefined);
-        } else if (!present && this.discovered.has(id)) {
-          this.registry.remove(id);
-          this.health.forget(id);
-          this.discovered.delete(id);
-          this.options.metrics?.forgetProvider(id);
-          this.options.log?.info({ provider: id, baseUrl }, 'local provider gone');
-        }
-      }),
+      localKinds()
+        .filter((kind) => !this.options.configuredTypes.has(kind.type))
+        .map(async (kind) => {
+          const baseUrl = this.urls[kind.type] ?? kind.baseUrl;
+          const present = await this.answers(baseUrl + kind.discovery.path, kind.type, kind.discovery);
+          const id = kind.type;
+          if (present && !this.registry.has(id)) {
+            const config: ProviderConfig = { id, type: kind.type, baseUrl };
+            this.registry.add(config);
+            this.discovered.add(id);
+            this.options.log?.info({ provider: id, baseUrl }, 'local provider found');
+            await this.registry.models(id).catch(() => undefined);
+          } else if (!present && this.discovered.has(id)) {
+            this.registry.remove(id);
+            this.health.forget(id);
+            this.discovered.delete(id);
+            this.options.metrics?.forgetProvider(id);
+            this.options.log?.info({ provider: id, baseUrl }, 'local provider gone');
+          }
+        }),
     );
   }
 
-  private async answers(url: string, kind: LocalKind): Promise<boolean> {
+  private async answers(url: string, type: ProviderType, discovery: LocalDiscovery): Promise<boolean> {
     try {
       const res = await sendUpstream({
-        provider: kind.type,
+        provider: type,
         method: 'GET',
         url,
         signal: this.signal(),
@@ -173,7 +156,7 @@ export class Prober {
         discardBody(res);
         return false;
       }
-      return kind.looksRight(safeJsonParse(await readText(res, kind.type)));
+      return discovery.looksRight(safeJsonParse(await readText(res, type)));
     } catch {
       return false;
     }

@@ -96,7 +96,7 @@ export class ModelResolver {
   }
 
   /**
-   * The model a fallback provider answers with: its configured model (OLLAMA_MODEL, LMSTUDIO_MODEL, `models:` in
+   * The model a fallback provider answers with: its configured model (a `<PREFIX>_MODEL` variable, `models:` in
    * the config file); else the requested model when it lists that too; else, for a local server, the first model
    * it lists. Only cached listings are read, so resolving never waits on a slow provider.
    */
@@ -106,9 +106,8 @@ export class ModelResolver {
     if (configured) return { provider, model: configured, weight: 1 };
     const listed = this.registry.cachedModels(provider)?.models ?? [];
     if (listed.some((m) => m.id === requestedModel)) return { provider, model: requestedModel, weight: 1 };
-    const type = this.registry.get(provider)?.type;
     const first = listed[0]?.id;
-    return first && (type === 'ollama' || type === 'lmstudio') ? { provider, model: first, weight: 1 } : undefined;
+    return first && this.registry.isLocal(provider) ? { provider, model: first, weight: 1 } : undefined;
   }
 
   private async bareModel(name: string): Promise<Target> {

@@ -1,6 +1,7 @@
 // The real `openai` client against the gateway in front of a fake OpenAI-wire upstream: the wire contract end to end.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { conformingFetch, expectConforming } from '../helpers/openai-schema.js';
 import { startFakeOpenAI, type FakeUpstream as FakeOpenAI } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -19,8 +20,10 @@ beforeAll(async () => {
       c.routing.retries = 0;
     },
   });
-  client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0 });
+  client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0, fetch: conformingFetch });
 });
+
+afterEach(() => expectConforming());
 
 afterAll(async () => {
   await gateway?.close();

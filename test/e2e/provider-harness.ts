@@ -5,9 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { expect } from 'vitest';
-import { createImageFetcher, type ImageFetcher } from '../../src/providers/inline-images.js';
+import { createImageFetcher, type ImageFetcher } from '../../src/providers/shared/images.js';
 import { createDispatcher } from '../../src/upstream/http.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { conformingFetch } from '../helpers/openai-schema.js';
 import type { TableProvider } from './provider-cells.js';
 
 export const GATEWAY_KEY = 'gw-e2e-key-0123456789';
@@ -231,7 +232,7 @@ export function providerGateway<F extends { close(): Promise<void> }>(startFake:
         },
         fetchImage: fetcher.fetchImage,
       });
-      const client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0 });
+      const client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0, fetch: conformingFetch });
       started = { fake, gateway, client, images };
       return started;
     },

@@ -4,7 +4,9 @@
 // nothing the provider could send.
 import type OpenAI from 'openai';
 import { APIError } from 'openai';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectConforming, schemaChecks } from '../helpers/openai-schema.js';
+import { hasShared } from '../helpers/fixtures.js';
 import { cannot, CELLS } from './provider-cells.js';
 import {
   collect,
@@ -84,6 +86,12 @@ export function describeProviderTable(h: ProviderHarness, images: () => ImageSer
     expect(err.param).toBe(param);
     expect(h.chats()).toHaveLength(0);
   }
+
+  // Every answer the client got in this file (JSON, stream events, errors, model lists) is OpenAI's published shape.
+  afterEach(() => expectConforming());
+  afterAll(() => {
+    if (hasShared) expect(schemaChecks(), 'the schema checks ran').toBeGreaterThan(0);
+  });
 
   const skipIfAbsent = (cell: keyof typeof CELLS) => (cannot(h.name, cell)?.how === 'absent' ? it.skip : it);
 

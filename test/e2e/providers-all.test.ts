@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { APIError } from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { conformingFetch, expectConforming } from '../helpers/openai-schema.js';
 import type { Capabilities } from '../../src/providers/provider.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-upstream.js';
 import { FakeGeminiUpstream } from '../fakes/gemini-upstream.js';
@@ -57,13 +58,15 @@ beforeAll(async () => {
       c.routing.retries = 0;
     },
   });
-  client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0 });
+  client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0, fetch: conformingFetch });
 });
 
 afterAll(async () => {
   await gateway?.close();
   await Promise.all([gemini?.close(), anthropic?.close(), images?.close(), ...Object.values(wire).map((f) => f?.close())]);
 });
+
+afterEach(() => expectConforming());
 
 beforeEach(() => {
   gemini.requests.length = 0;

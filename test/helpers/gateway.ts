@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import type { ImageFetcher } from '../../src/providers/inline-images.js';
+import type { ImageFetcher } from '../../src/providers/shared/images.js';
 import type { WriterOptions } from '../../src/request-log/writer.js';
 import { createServices, type Services } from '../../src/services.js';
 

@@ -5,7 +5,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
-import { createImageFetcher, type ImageFetcher } from '../../src/providers/inline-images.js';
+import { createImageFetcher, type ImageFetcher } from '../../src/providers/shared/images.js';
 import type { GuardOptions } from '../../src/upstream/guarded-agent.js';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';

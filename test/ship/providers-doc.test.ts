@@ -1,8 +1,8 @@
 // docs/providers.md cannot drift from the code: its capability table and its list of cells a provider cannot do
-// are regenerated and compared, and its configuration table is checked against src/config-providers.ts and the
+// are regenerated and compared, and its configuration table is checked against the registry's provider kinds and the
 // requests the end-to-end tests prove.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BASE_URLS, providersFromEnv } from '../../src/config-providers.js';
+import { PROVIDER_KINDS, providersFromEnv } from '../../src/providers/registry.js';
 import { TABLE_PROVIDERS, WIRE_CALLS } from '../e2e/provider-cells.js';
 import { SAMPLE_MODELS, renderCannot, renderCapabilities, section, type DocProvider } from './providers-doc.js';
 import { readRepoFile } from './ship-helpers.js';
@@ -34,7 +34,7 @@ function configurationRows(): ConfigRow[] {
     }));
 }
 
-const PREFIX: Record<keyof typeof DEFAULT_BASE_URLS, string> = {
+const PREFIX: Record<Exclude<keyof typeof PROVIDER_KINDS, 'openai-compatible'>, string> = {
   openai: 'OPENAI',
   gemini: 'GEMINI',
   anthropic: 'ANTHROPIC',
@@ -70,8 +70,8 @@ describe('docs/providers.md', () => {
     // A switch that is not the base URL, alone: the provider is on, at the default base URL the doc states.
     const key = switches.find((n) => !n.endsWith('_BASE_URL')) ?? switches[0]!;
     const alone = providersFromEnv({ [key]: sentinel(key) }).find((p) => p.id === type);
-    expect(alone?.baseUrl).toBe(DEFAULT_BASE_URLS[type]);
-    expect(row.baseUrl).toBe(`\`${DEFAULT_BASE_URLS[type]}\``);
+    expect(alone?.baseUrl).toBe(PROVIDER_KINDS[type].defaultBaseUrl);
+    expect(row.baseUrl).toBe(`\`${PROVIDER_KINDS[type].defaultBaseUrl}\``);
   });
 
   it.each(TABLE_PROVIDERS)('%s: the listing and probe requests are the ones the end-to-end tests see', (type) => {

@@ -1,7 +1,7 @@
 // Renders the generated parts of docs/providers.md from code: the capability table (each adapter's capabilities()
 // over sample models) and the cells a provider cannot do (test/e2e/provider-cells.ts). providers-doc.test.ts
 // compares them with the doc; `npx tsx test/ship/providers-doc.ts` prints them to paste.
-import { providerFactories } from '../../src/providers/factories.js';
+import { PROVIDER_KINDS } from '../../src/providers/registry.js';
 import type { Capabilities, ProviderType } from '../../src/providers/provider.js';
 import { createDispatcher } from '../../src/upstream/http.js';
 import { CANNOT, CELLS, TABLE_PROVIDERS } from '../e2e/provider-cells.js';
@@ -32,7 +32,7 @@ const COLUMNS: Array<[string, keyof Capabilities]> = [
 export async function capabilitiesOf(type: DocProvider): Promise<Capabilities[]> {
   const dispatcher = createDispatcher({ useEnvProxy: false });
   try {
-    const provider = providerFactories[type]({ id: type, type, baseUrl: 'http://127.0.0.1:9', apiKey: 'unused' }, { dispatcher });
+    const provider = PROVIDER_KINDS[type].create({ id: type, type, baseUrl: 'http://127.0.0.1:9', apiKey: 'unused' }, { dispatcher });
     return SAMPLE_MODELS[type].map((model) => provider.capabilities(model));
   } finally {
     await dispatcher.close();

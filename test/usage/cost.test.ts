@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fromAnthropicUsage } from '../../src/providers/anthropic.wire.js';
+import { fromAnthropicUsage } from '../../src/providers/anthropic/response.js';
 import { makeUsage } from '../../src/schemas/chat-response.js';
 import { costOf, createPriceBook, type PricedProvider } from '../../src/usage/cost.js';
 import { BUILT_IN_PRICES, priceOverridesSchema, type Price } from '../../src/usage/prices.js';

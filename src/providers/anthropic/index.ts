@@ -1,0 +1,10 @@
+// Anthropic's Messages API as a provider kind: where it lives, what switches it on; the adapter is adapter.ts.
+import { keyedFromEnv } from '../shared/env.js';
+import type { ProviderKind } from '../provider.js';
+import { ANTHROPIC_BASE_URL, createAnthropicProvider } from './adapter.js';
+
+export const anthropicKind: ProviderKind = {
+  create: createAnthropicProvider,
+  defaultBaseUrl: ANTHROPIC_BASE_URL,
+  fromEnv: keyedFromEnv('ANTHROPIC', ANTHROPIC_BASE_URL),
+};

@@ -1,0 +1,7 @@
+// The kinds the OpenAI-compatible adapter serves, one short preset each (files beside this one).
+export { openaiKind } from './openai.js';
+export { deepseekKind } from './deepseek.js';
+export { mistralKind } from './mistral/index.js';
+export { ollamaKind } from './ollama.js';
+export { lmstudioKind } from './lmstudio.js';
+export { genericKind } from './generic.js';
