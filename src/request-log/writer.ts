@@ -8,14 +8,18 @@ import { SpillFile } from './spill.js';
 import type { LogEntry } from './store.js';
 
 /**
- * With a spill folder, at most this many log entries are only in memory, so at most this many are lost if the process
- * is killed (kill -9, OOM): every entry beyond it goes to the spill file at once. A healthy Postgres taking the
- * bench's 8,000 rows/s keeps the queue under ~700 (p99 ~500, measured on a throwaway cluster), so the file is only
- * used when the database falls behind or is down.
+ * With a spill folder, once the database has taken nothing for STALL_MS (down, hung, or stalled), at most this many
+ * log entries are only in memory, so at most this many are lost if the process is killed then (kill -9, OOM): the
+ * rest go to the spill file at once. While it keeps taking batches the queue stays in memory (at 8,000 rows/s a
+ * healthy Postgres keeps it under ~700, p99 ~500, measured): spilling a row and replaying it costs several times
+ * writing it, so spilling whenever a burst passes the bound made a busy writer fall behind for good (measured: 8,400
+ * of 64,000 rows written in 8 s instead of all).
  */
 export const MAX_UNSAVED_ENTRIES = 1_000;
-/** Without a spill folder the queue only bounds memory: entries beyond it are dropped. */
-const MAX_QUEUE_WITHOUT_SPILL = 10_000;
+/** No write completed for this long while entries wait: the database is treated as gone for the bound above. */
+export const STALL_MS = 500;
+/** Entries moved to the spill file at a time while stalled: one append each, not one per entry (~45 µs each). */
+const SPILL_CHUNK = 100;
 
 /** What the writer needs from the store (the LogStore, or a fake in tests). */
 export interface LogSink {
@@ -26,11 +30,10 @@ export interface LogSink {
 export interface WriterOptions {
   batchSize?: number;
   flushIntervalMs?: number;
-  /**
-   * Entries held in memory; beyond this they spill to disk (or are dropped without a spill folder). Default:
-   * MAX_UNSAVED_ENTRIES with a spill folder, 10,000 without.
-   */
+  /** Entries held in memory at most, stalled or not; beyond this they spill to disk (or are dropped without a spill folder). */
   maxQueue?: number;
+  /** How long without a completed write counts as stalled (default STALL_MS); tests shorten it. */
+  stallMs?: number;
   spillDir?: string;
   /** Spill file size beyond which new entries are dropped rather than filling the disk. */
   maxSpillBytes?: number;
@@ -111,7 +114,9 @@ export class LogWriter {
   /** Set by close(): drain() starts no new batch after this time. */
   private stopAt = Number.POSITIVE_INFINITY;
   private readonly spill: SpillFile | undefined;
-  private readonly maxQueue: number;
+  /** Entries of the queue's head being written now: a move to the spill file must leave them where they are. */
+  private inFlight = 0;
+  private lastWriteAt = Date.now();
   private readonly counts = { written: 0, dropped: 0, rejected: 0, failures: 0 };
 
   constructor(
@@ -120,9 +125,11 @@ export class LogWriter {
     private readonly options: WriterOptions = {},
   ) {
     this.spill = options.spillDir ? new SpillFile(options.spillDir) : undefined;
-    this.maxQueue = options.maxQueue ?? (this.spill ? MAX_UNSAVED_ENTRIES : MAX_QUEUE_WITHOUT_SPILL);
     if (this.spill && this.spill.count() > 0) this.log.info({ spilled: this.spill.count(), file: this.spill.path }, 'replaying spilled log entries');
-    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 100);
+    this.timer = setInterval(() => {
+      this.keepUnsavedBounded();
+      void this.flush();
+    }, options.flushIntervalMs ?? 100);
     this.timer.unref();
   }
 
@@ -131,12 +138,20 @@ export class LogWriter {
   }
 
   enqueue(entry: LogEntry): void {
-    if (this.sealed || this.queue.length >= this.maxQueue) {
+    if (this.sealed || this.queue.length >= (this.options.maxQueue ?? 10_000)) {
       this.toSpill([entry]);
       return;
     }
     this.queue.push(entry);
+    if (this.queue.length >= MAX_UNSAVED_ENTRIES) this.keepUnsavedBounded();
     if (this.queue.length >= this.batchSize && !this.flushing) void this.flush();
+  }
+
+  /** While the store is not taking entries, moves what is beyond the bound (in chunks) to the spill file. */
+  private keepUnsavedBounded(): void {
+    if (!this.spill || this.queue.length < MAX_UNSAVED_ENTRIES) return;
+    const stalled = this.degradedSince !== undefined || Date.now() - this.lastWriteAt >= (this.options.stallMs ?? STALL_MS);
+    if (stalled) this.toSpill(this.queue.splice(Math.max(this.inFlight, MAX_UNSAVED_ENTRIES - SPILL_CHUNK)));
   }
 
   /** Writes what is queued (and spilled) now, unless a backoff after a failure is still running. Never rejects. */
@@ -165,8 +180,11 @@ export class LogWriter {
       const fromSpill: boolean = spillPending && (this.queue.length === 0 || spillTurn);
       spillTurn = !fromSpill;
       const batch = fromSpill ? this.spill!.peek(this.batchSize) : this.queue.slice(0, this.batchSize);
-      if (batch.length > 0 && !(await this.write(batch))) return;
-      // Only drain() takes from the head of the queue or the spill file, and enqueue() only appends.
+      this.inFlight = fromSpill ? 0 : batch.length;
+      const stored = batch.length === 0 || (await this.write(batch));
+      this.inFlight = 0;
+      if (!stored) return;
+      // Only drain() takes from the head of the queue or the spill file; others append, or move the tail beyond inFlight.
       if (fromSpill) this.spill!.consume();
       else this.queue.splice(0, batch.length);
     }
@@ -216,6 +234,7 @@ export class LogWriter {
   }
 
   private onSuccess(written: number): void {
+    this.lastWriteAt = Date.now();
     if (this.degradedSince !== undefined) {
       this.log.info({ written, outageMs: Date.now() - this.degradedSince, spilled: this.spill?.count() ?? 0 }, 'log store reachable again');
     }
@@ -284,7 +303,8 @@ export class LogWriter {
     // Synchronously with the check above: no entry can slip in between the last look at the queue and the seal.
     this.sealed = true;
     if (this.queue.length > 0) {
-      this.log.warn({ remaining: this.queue.length, spilled: Boolean(this.spill) }, 'log store unreachable at shutdown');
+      const why = this.degradedSince === undefined ? 'log store too slow for the shutdown deadline' : 'log store unreachable at shutdown';
+      this.log.warn({ remaining: this.queue.length, spilled: Boolean(this.spill) }, why);
       this.toSpill(this.queue);
       this.queue = [];
     }
