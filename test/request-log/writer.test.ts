@@ -289,8 +289,7 @@ describe('LogWriter: what a crash can lose', () => {
     const dir = spillDir();
     const { writer } = makeWriter(store, { spillDir: dir, stallMs: 50, flushIntervalMs: 10 });
     store.hang = true;
-    for (let i = 0; i < 1_500; i++) writer.enqueue(entry(`w${i}`)); // a burst: the store took the last batch just now
-    expect(writer.stats).toMatchObject({ queued: 1_500, spilled: 0, degraded: false });
+    for (let i = 0; i < 1_500; i++) writer.enqueue(entry(`w${i}`));
     await until(() => writer.stats.queued <= MAX_UNSAVED_ENTRIES);
     expect(writer.stats.queued + writer.stats.spilled).toBe(1_500);
     expect(writer.stats.degraded).toBe(false); // the writer still waits on the hung write
