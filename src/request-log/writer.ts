@@ -18,8 +18,11 @@ import type { LogEntry } from './store.js';
 export const MAX_UNSAVED_ENTRIES = 1_000;
 /** No write completed for this long while entries wait: the database is treated as gone for the bound above. */
 export const STALL_MS = 500;
-/** Entries moved to the spill file at a time while stalled: one append each, not one per entry (~45 µs each). */
-const SPILL_CHUNK = 100;
+/**
+ * Entries moved to the spill file at a time while stalled: one append each, not one per entry (~45 µs each). Once an
+ * outage has lasted spillAfterMs, it is also the bound: a crash then loses at most this many.
+ */
+export const SPILL_CHUNK = 100;
 
 /** What the writer needs from the store (the LogStore, or a fake in tests). */
 export interface LogSink {
@@ -117,6 +120,8 @@ export class LogWriter {
   /** Entries of the queue's head being written now: a move to the spill file must leave them where they are. */
   private inFlight = 0;
   private lastWriteAt = Date.now();
+  /** MAX_UNSAVED_ENTRIES, or SPILL_CHUNK once an outage has lasted spillAfterMs. */
+  private unsavedLimit = MAX_UNSAVED_ENTRIES;
   private readonly counts = { written: 0, dropped: 0, rejected: 0, failures: 0 };
 
   constructor(
@@ -143,15 +148,15 @@ export class LogWriter {
       return;
     }
     this.queue.push(entry);
-    if (this.queue.length >= MAX_UNSAVED_ENTRIES) this.keepUnsavedBounded();
+    if (this.queue.length >= this.unsavedLimit) this.keepUnsavedBounded();
     if (this.queue.length >= this.batchSize && !this.flushing) void this.flush();
   }
 
   /** While the store is not taking entries, moves what is beyond the bound (in chunks) to the spill file. */
   private keepUnsavedBounded(): void {
-    if (!this.spill || this.queue.length < MAX_UNSAVED_ENTRIES) return;
+    if (!this.spill || this.queue.length < this.unsavedLimit) return;
     const stalled = this.degradedSince !== undefined || Date.now() - this.lastWriteAt >= (this.options.stallMs ?? STALL_MS);
-    if (stalled) this.toSpill(this.queue.splice(Math.max(this.inFlight, MAX_UNSAVED_ENTRIES - SPILL_CHUNK)));
+    if (stalled) this.toSpill(this.queue.splice(Math.max(this.inFlight, this.unsavedLimit - SPILL_CHUNK)));
   }
 
   /** Writes what is queued (and spilled) now, unless a backoff after a failure is still running. Never rejects. */
@@ -235,6 +240,7 @@ export class LogWriter {
 
   private onSuccess(written: number): void {
     this.lastWriteAt = Date.now();
+    this.unsavedLimit = MAX_UNSAVED_ENTRIES;
     if (this.degradedSince !== undefined) {
       this.log.info({ written, outageMs: Date.now() - this.degradedSince, spilled: this.spill?.count() ?? 0 }, 'log store reachable again');
     }
@@ -252,7 +258,9 @@ export class LogWriter {
     }
     this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 100), this.options.maxBackoffMs ?? 2_000);
     this.nextAttemptAt = now + this.backoffMs;
-    if (this.spill && this.queue.length > 0 && now - this.degradedSince >= (this.options.spillAfterMs ?? 10_000)) {
+    const lasting = now - this.degradedSince >= (this.options.spillAfterMs ?? 1_000);
+    if (lasting) this.unsavedLimit = SPILL_CHUNK;
+    if (this.spill && this.queue.length > 0 && lasting) {
       const moved = this.queue.length;
       this.toSpill(this.queue);
       this.queue = [];

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import type { LogEntry } from '../../src/request-log/store.js';
 import { SpillFile } from '../../src/request-log/spill.js';
-import { LogWriter, MAX_UNSAVED_ENTRIES, type LogSink, type WriterOptions } from '../../src/request-log/writer.js';
+import { LogWriter, MAX_UNSAVED_ENTRIES, SPILL_CHUNK, type LogSink, type WriterOptions } from '../../src/request-log/writer.js';
 
 /** A store with Postgres' relevant manners: a batch is one transaction, rows are keyed by id. */
 class FakeStore implements LogSink {
@@ -282,6 +282,26 @@ describe('LogWriter: what a crash can lose', () => {
     expect(writer.stats.queued + writer.stats.spilled).toBe(2_501);
     expect(writer.stats.dropped).toBe(0);
     expect(spillLines(dir)).toHaveLength(writer.stats.spilled);
+  });
+
+  it('once an outage has lasted spillAfterMs, holds at most SPILL_CHUNK entries in memory', async () => {
+    const store = new FakeStore();
+    const dir = spillDir();
+    const { writer } = makeWriter(store, { spillDir: dir, spillAfterMs: 0 });
+    store.down = true;
+    writer.enqueue(entry('first'));
+    await writer.flush(true);
+    for (let i = 0; i < 500; i++) {
+      writer.enqueue(entry(`c${i}`));
+      expect(writer.stats.queued).toBeLessThan(SPILL_CHUNK);
+    }
+    expect(writer.stats.queued + writer.stats.spilled).toBe(501);
+    store.down = false;
+    await writer.flush(true);
+    expect(store.rows.size).toBe(501);
+    // Reachable again: bursts stay in memory up to the full bound.
+    for (let i = 0; i < 500; i++) writer.enqueue(entry(`r${i}`));
+    expect(writer.stats.spilled).toBe(0);
   });
 
   it('a write that hangs counts as a stall after stallMs: the next tick moves what is beyond the bound to the file', async () => {
