@@ -119,7 +119,8 @@ export class LogWriter {
   private readonly spill: SpillFile | undefined;
   /** Entries of the queue's head being written now: a move to the spill file must leave them where they are. */
   private inFlight = 0;
-  private lastWriteAt = Date.now();
+  /** When a write last completed, or the queue last started filling: the stall clock runs from the later. */
+  private progressAt = Date.now();
   /** MAX_UNSAVED_ENTRIES, or SPILL_CHUNK once an outage has lasted spillAfterMs. */
   private unsavedLimit = MAX_UNSAVED_ENTRIES;
   private readonly counts = { written: 0, dropped: 0, rejected: 0, failures: 0 };
@@ -147,6 +148,7 @@ export class LogWriter {
       this.toSpill([entry]);
       return;
     }
+    if (this.queue.length === 0) this.progressAt = Date.now();
     this.queue.push(entry);
     if (this.queue.length >= this.unsavedLimit) this.keepUnsavedBounded();
     if (this.queue.length >= this.batchSize && !this.flushing) void this.flush();
@@ -155,7 +157,7 @@ export class LogWriter {
   /** While the store is not taking entries, moves what is beyond the bound (in chunks) to the spill file. */
   private keepUnsavedBounded(): void {
     if (!this.spill || this.queue.length < this.unsavedLimit) return;
-    const stalled = this.degradedSince !== undefined || Date.now() - this.lastWriteAt >= (this.options.stallMs ?? STALL_MS);
+    const stalled = this.degradedSince !== undefined || Date.now() - this.progressAt >= (this.options.stallMs ?? STALL_MS);
     if (stalled) this.toSpill(this.queue.splice(Math.max(this.inFlight, this.unsavedLimit - SPILL_CHUNK)));
   }
 
@@ -239,7 +241,7 @@ export class LogWriter {
   }
 
   private onSuccess(written: number): void {
-    this.lastWriteAt = Date.now();
+    this.progressAt = Date.now();
     this.unsavedLimit = MAX_UNSAVED_ENTRIES;
     if (this.degradedSince !== undefined) {
       this.log.info({ written, outageMs: Date.now() - this.degradedSince, spilled: this.spill?.count() ?? 0 }, 'log store reachable again');

@@ -163,10 +163,10 @@ describe(`log store (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'PGlite'
     const sink = countingSink();
     const writer = new LogWriter(sink, createLogger('info', new Writable({ write: (_c, _e, done) => done() })), { flushIntervalMs: 60_000, spillDir: tempDir() });
     const prefix = `mixed-${crypto.randomUUID()}`;
-    for (let i = 0; i < 1_000; i++) {
-      const r = { ...record(i % 10 === 0 ? `bad \ud800 row ${i}` : `clean row ${i}`), requestId: `${prefix}-${i}` };
-      writer.enqueue(toLogEntry(r, true, redact));
-    }
+    const entries = Array.from({ length: 1_000 }, (_, i) =>
+      toLogEntry({ ...record(i % 10 === 0 ? `bad \ud800 row ${i}` : `clean row ${i}`), requestId: `${prefix}-${i}` }, true, redact),
+    );
+    for (const e of entries) writer.enqueue(e);
     await writer.close({ deadlineMs: 10_000 });
     // 1,000 entries in batches of 200: five statements, as without the bad rows; nothing refused, nothing spilled.
     expect(sink.statements).toBe(5);
