@@ -267,35 +267,37 @@ describe('LogWriter', () => {
 });
 
 describe('LogWriter: what a crash can lose', () => {
-  it('once the store is known to be down, never holds more than MAX_UNSAVED_ENTRIES in memory', async () => {
+  /** A writer with a spill folder that has just found its store down. */
+  async function failedOnce(spillAfterMs: number) {
     const store = new FakeStore();
     const dir = spillDir();
-    const { writer } = makeWriter(store, { spillDir: dir, spillAfterMs: 60_000 });
+    const { writer } = makeWriter(store, { spillDir: dir, spillAfterMs });
     store.down = true;
     writer.enqueue(entry('first'));
     await writer.flush(true);
     expect(writer.stats.degraded).toBe(true);
-    for (let i = 0; i < 2_500; i++) {
-      writer.enqueue(entry(`o${i}`));
-      expect(writer.stats.queued).toBeLessThanOrEqual(MAX_UNSAVED_ENTRIES);
+    return { store, writer, dir };
+  }
+
+  /** Enqueues `count` entries, checking after each that memory holds at most `max`; then that none was lost. */
+  function enqueueHolding(writer: LogWriter, count: number, max: number) {
+    for (let i = 0; i < count; i++) {
+      writer.enqueue(entry(`held${i}`));
+      expect(writer.stats.queued).toBeLessThanOrEqual(max);
     }
-    expect(writer.stats.queued + writer.stats.spilled).toBe(2_501);
+    expect(writer.stats.queued + writer.stats.spilled).toBe(count + 1);
+  }
+
+  it('once the store is known to be down, never holds more than MAX_UNSAVED_ENTRIES in memory', async () => {
+    const { writer, dir } = await failedOnce(60_000);
+    enqueueHolding(writer, 2_500, MAX_UNSAVED_ENTRIES);
     expect(writer.stats.dropped).toBe(0);
     expect(spillLines(dir)).toHaveLength(writer.stats.spilled);
   });
 
   it('once an outage has lasted spillAfterMs, holds at most SPILL_CHUNK entries in memory', async () => {
-    const store = new FakeStore();
-    const dir = spillDir();
-    const { writer } = makeWriter(store, { spillDir: dir, spillAfterMs: 0 });
-    store.down = true;
-    writer.enqueue(entry('first'));
-    await writer.flush(true);
-    for (let i = 0; i < 500; i++) {
-      writer.enqueue(entry(`c${i}`));
-      expect(writer.stats.queued).toBeLessThan(SPILL_CHUNK);
-    }
-    expect(writer.stats.queued + writer.stats.spilled).toBe(501);
+    const { store, writer } = await failedOnce(0);
+    enqueueHolding(writer, 500, SPILL_CHUNK);
     store.down = false;
     await writer.flush(true);
     expect(store.rows.size).toBe(501);
