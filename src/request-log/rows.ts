@@ -2,6 +2,7 @@
 // under the SQL column names, with the already serialised jsonb columns spliced in verbatim.
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { NewUpstreamAttempt, requestLogs, upstreamAttempts } from './schema.js';
+import { storableJson } from './storable.js';
 import type { LogEntry, LogRequest } from './store.js';
 
 /**
@@ -86,7 +87,10 @@ function attemptRow(a: NewUpstreamAttempt): SqlRow<typeof upstreamAttempts> {
   };
 }
 
-/** The two parameters of the batch insert: request rows and attempt rows, each a JSON array. */
+/**
+ * The two parameters of the batch insert: request rows and attempt rows, each a JSON array, made storable (no NUL, no
+ * lone surrogate in any column) so that one odd string never costs the batch.
+ */
 export function batchJson(entries: LogEntry[]): { requests: string; attempts: string } {
   const requests: string[] = [];
   const attempts: Array<SqlRow<typeof upstreamAttempts>> = [];
@@ -94,5 +98,5 @@ export function batchJson(entries: LogEntry[]): { requests: string; attempts: st
     requests.push(requestRow(entry.request));
     for (const attempt of entry.attempts) attempts.push(attemptRow(attempt));
   }
-  return { requests: `[${requests.join(',')}]`, attempts: JSON.stringify(attempts) };
+  return { requests: storableJson(`[${requests.join(',')}]`), attempts: storableJson(JSON.stringify(attempts)) };
 }

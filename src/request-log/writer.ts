@@ -1,10 +1,30 @@
 // The async batched log writer: requests never wait for Postgres. Entries queue in memory (bounded), go out as
 // multi-row inserts, are retried with backoff while the database is down, and spill to a local file when the queue
-// is full or the outage lasts; the file is replayed once the database is back. Inserts are idempotent (primary keys,
-// ON CONFLICT DO NOTHING), so a replay or a timed-out write that did land never duplicates rows.
+// is full or the database stalls, so a crash loses at most MAX_UNSAVED_ENTRIES; the file is replayed once the
+// database is back. Inserts are idempotent (primary keys, ON CONFLICT DO NOTHING), so a replay or a timed-out write
+// that did land never duplicates rows.
 import type { Logger } from 'pino';
-import { revive, SpillFile, toLine, type SpilledEntry } from './spill.js';
+import { isolateRefused } from './isolate.js';
+import { reason, sleep, withTimeout } from './store-call.js';
+import { SpillFile } from './spill.js';
 import type { LogEntry } from './store.js';
+
+/**
+ * With a spill folder, once the database has taken nothing for STALL_MS (down, hung, or stalled), at most this many
+ * log entries are only in memory, so at most this many are lost if the process is killed then (kill -9, OOM): the
+ * rest go to the spill file at once. While it keeps taking batches the queue stays in memory (at 8,000 rows/s a
+ * healthy Postgres keeps it under ~700, p99 ~500, measured): spilling a row and replaying it costs several times
+ * writing it, so spilling whenever a burst passes the bound made a busy writer fall behind for good (measured on a
+ * loaded machine: 55,000 of 64,000 rows spilled with the database up).
+ */
+export const MAX_UNSAVED_ENTRIES = 1_000;
+/** No write completed for this long while entries wait: the database is treated as gone for the bound above. */
+export const STALL_MS = 500;
+/**
+ * Entries moved to the spill file at a time while stalled: one append each, not one per entry (~45 µs each). Once an
+ * outage has lasted spillAfterMs, it is also the bound: a crash then loses at most this many.
+ */
+export const SPILL_CHUNK = 100;
 
 /** What the writer needs from the store (the LogStore, or a fake in tests). */
 export interface LogSink {
@@ -15,16 +35,29 @@ export interface LogSink {
 export interface WriterOptions {
   batchSize?: number;
   flushIntervalMs?: number;
-  /** Entries held in memory; beyond this they spill to disk (or are dropped without a spill folder). */
+  /** Entries held in memory at most, stalled or not; beyond this they spill to disk (or are dropped without a spill folder). */
   maxQueue?: number;
+  /** How long without a completed write counts as stalled (default STALL_MS); tests shorten it. */
+  stallMs?: number;
   spillDir?: string;
   /** Spill file size beyond which new entries are dropped rather than filling the disk. */
   maxSpillBytes?: number;
   maxBackoffMs?: number;
-  /** Once the store has been unreachable this long, what is queued moves to the spill file too (a crash loses nothing). */
+  /**
+   * Once the store has been unreachable this long (default 1 s), what is queued moves to the spill file at each failed
+   * retry too: a short blip stays in memory, a lasting outage keeps little there.
+   */
   spillAfterMs?: number;
   /** A write (or ping) taking longer counts as failed: a hung connection must not stall the writer. */
   writeTimeoutMs?: number;
+}
+
+export interface CloseOptions {
+  /**
+   * How long close() may spend writing the queue to the database (default 5 s); it returns by then, with whatever is
+   * still queued in the spill file (or dropped without one).
+   */
+  deadlineMs?: number;
 }
 
 export interface WriterStats {
@@ -40,54 +73,6 @@ export interface WriterStats {
   degraded: boolean;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-class WriteTimeout extends Error {
-  constructor(ms: number) {
-    super(`log store did not answer within ${ms} ms`);
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WriteTimeout(ms)), ms);
-  });
-  promise.catch(() => undefined); // a write that fails after its timeout must not become an unhandled rejection
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The innermost cause, shortened: drizzle's own message carries the whole failed query with every parameter (the
- * logged bodies), which must not land in the process log.
- */
-function reason(err: unknown): string {
-  let current: unknown = err;
-  for (let depth = 0; depth < 4; depth++) {
-    const cause = (current as { cause?: unknown } | undefined)?.cause;
-    if (!(cause instanceof Error)) break;
-    current = cause;
-  }
-  const message = current instanceof Error ? current.message : String(current);
-  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
-}
-
-/**
- * Postgres text and jsonb cannot hold U+0000; a model or client that sends one must not poison the log. A spill line
- * holds the bodies as JSON values, so every NUL in it, body or not, is the same `\u0000` escape.
- */
-function withoutNul(entry: LogEntry): LogEntry {
-  return revive(JSON.parse(stripNulEscapes(toLine(entry))) as SpilledEntry);
-}
-
-/**
- * Drops the `\u0000` escapes of JSON text, and only those: after an odd number of backslashes the six characters
- * are text a user wrote (`\\u0000` in JSON), which must survive.
- */
-export function stripNulEscapes(json: string): string {
-  return json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1');
-}
-
 export class LogWriter {
   private queue: LogEntry[] = [];
   private readonly timer: NodeJS.Timeout;
@@ -95,10 +80,19 @@ export class LogWriter {
   private backoffMs = 0;
   private nextAttemptAt = 0;
   private degradedSince: number | undefined;
-  private closed = false;
+  /** Set by close(): the queue is still written, the spill file waits for the next start. */
+  private closing: Promise<void> | undefined;
+  /** Set when close() is done: nobody writes the queue any more, so entries go straight to the spill file. */
+  private sealed = false;
   /** Set by close(): drain() starts no new batch after this time. */
   private stopAt = Number.POSITIVE_INFINITY;
   private readonly spill: SpillFile | undefined;
+  /** Entries of the queue's head being written now: a move to the spill file must leave them where they are. */
+  private inFlight = 0;
+  /** When a write last completed, or the queue last started filling: the stall clock runs from the later. */
+  private progressAt = Date.now();
+  /** MAX_UNSAVED_ENTRIES, or SPILL_CHUNK once an outage has lasted spillAfterMs. */
+  private unsavedLimit = MAX_UNSAVED_ENTRIES;
   private readonly counts = { written: 0, dropped: 0, rejected: 0, failures: 0 };
 
   constructor(
@@ -108,7 +102,10 @@ export class LogWriter {
   ) {
     this.spill = options.spillDir ? new SpillFile(options.spillDir) : undefined;
     if (this.spill && this.spill.count() > 0) this.log.info({ spilled: this.spill.count(), file: this.spill.path }, 'replaying spilled log entries');
-    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 100);
+    this.timer = setInterval(() => {
+      this.keepUnsavedBounded();
+      void this.flush();
+    }, options.flushIntervalMs ?? 100);
     this.timer.unref();
   }
 
@@ -117,13 +114,21 @@ export class LogWriter {
   }
 
   enqueue(entry: LogEntry): void {
-    // After close() nobody would write the queue again: straight to the spill file.
-    if (this.closed || this.queue.length >= (this.options.maxQueue ?? 10_000)) {
+    if (this.sealed || this.queue.length >= (this.options.maxQueue ?? 10_000)) {
       this.toSpill([entry]);
       return;
     }
+    if (this.queue.length === 0) this.progressAt = Date.now();
     this.queue.push(entry);
+    if (this.queue.length >= this.unsavedLimit) this.keepUnsavedBounded();
     if (this.queue.length >= this.batchSize && !this.flushing) void this.flush();
+  }
+
+  /** While the store is not taking entries, moves what is beyond the bound (in chunks) to the spill file. */
+  private keepUnsavedBounded(): void {
+    if (!this.spill || this.queue.length < this.unsavedLimit) return;
+    const stalled = this.degradedSince !== undefined || Date.now() - this.progressAt >= (this.options.stallMs ?? STALL_MS);
+    if (stalled) this.toSpill(this.queue.splice(Math.max(this.inFlight, this.unsavedLimit - SPILL_CHUNK)));
   }
 
   /** Writes what is queued (and spilled) now, unless a backoff after a failure is still running. Never rejects. */
@@ -146,13 +151,17 @@ export class LogWriter {
     // Alternate queue and spill batches while both hold entries, so steady traffic cannot starve the replay.
     let spillTurn = false;
     for (;;) {
-      const spillPending = (this.spill?.count() ?? 0) > 0;
+      // While closing only the queue counts: the spill file is as safe as the database and replays at the next start.
+      const spillPending = !this.closing && (this.spill?.count() ?? 0) > 0;
       if ((this.queue.length === 0 && !spillPending) || Date.now() >= this.stopAt) return;
       const fromSpill: boolean = spillPending && (this.queue.length === 0 || spillTurn);
       spillTurn = !fromSpill;
       const batch = fromSpill ? this.spill!.peek(this.batchSize) : this.queue.slice(0, this.batchSize);
-      if (batch.length > 0 && !(await this.write(batch))) return;
-      // Only drain() takes from the head of the queue or the spill file, and enqueue() only appends.
+      this.inFlight = fromSpill ? 0 : batch.length;
+      const stored = batch.length === 0 || (await this.write(batch));
+      this.inFlight = 0;
+      if (!stored) return;
+      // Only drain() takes from the head of the queue or the spill file; others append, or move the tail beyond inFlight.
       if (fromSpill) this.spill!.consume();
       else this.queue.splice(0, batch.length);
     }
@@ -160,44 +169,35 @@ export class LogWriter {
 
   /** True when the batch is stored (or its unstorable entries set aside); false when the store is unreachable. */
   private async write(batch: LogEntry[]): Promise<boolean> {
-    const timeoutMs = this.options.writeTimeoutMs ?? 10_000;
     let rejected = 0;
     try {
-      await withTimeout(this.store.insert(batch), timeoutMs);
+      await this.insert(batch);
     } catch (err) {
       if (!(await this.reachable())) return this.onFailure(err);
-      // The database answers but refused the batch: find the entries it cannot take, one by one.
-      for (const entry of batch) {
-        const failure = await this.insertAlone(entry, timeoutMs);
-        if (failure === undefined) continue;
-        if (!(await this.reachable())) return this.onFailure(failure);
-        rejected++;
-        this.counts.rejected++;
-        this.counts.dropped++;
-        this.log.error({ requestId: entry.request.xRequestId ?? entry.request.id, err: reason(failure) }, 'log store rejected an entry; set aside');
-        try {
-          this.spill?.reject(entry);
-        } catch {
-          // Nothing more to do with it; it is counted as dropped.
-        }
-      }
+      // The database answers but refused the batch: store the rest, set aside only what it refuses.
+      const isolation = await isolateRefused(batch, err, { insert: (part) => this.insert(part), reachable: () => this.reachable() });
+      // An outage mid-way: the whole batch is retried later, and what already landed is not duplicated.
+      if (!isolation.reachable) return this.onFailure(isolation.error);
+      for (const { entry, error } of isolation.refused) this.setAside(entry, error);
+      rejected = isolation.refused.length;
     }
     this.counts.written += batch.length - rejected;
     this.onSuccess(batch.length - rejected);
     return true;
   }
 
-  private async insertAlone(entry: LogEntry, timeoutMs: number): Promise<unknown> {
+  private insert(entries: LogEntry[]): Promise<void> {
+    return withTimeout(this.store.insert(entries), this.options.writeTimeoutMs ?? 10_000);
+  }
+
+  private setAside(entry: LogEntry, error: unknown): void {
+    this.counts.rejected++;
+    this.counts.dropped++;
+    this.log.error({ requestId: entry.request.xRequestId ?? entry.request.id, err: reason(error) }, 'log store rejected an entry; set aside');
     try {
-      await withTimeout(this.store.insert([entry]), timeoutMs);
-      return undefined;
-    } catch (err) {
-      try {
-        await withTimeout(this.store.insert([withoutNul(entry)]), timeoutMs);
-        return undefined;
-      } catch {
-        return err;
-      }
+      this.spill?.reject(entry);
+    } catch {
+      // Nothing more to do with it; it is counted as dropped.
     }
   }
 
@@ -211,6 +211,8 @@ export class LogWriter {
   }
 
   private onSuccess(written: number): void {
+    this.progressAt = Date.now();
+    this.unsavedLimit = MAX_UNSAVED_ENTRIES;
     if (this.degradedSince !== undefined) {
       this.log.info({ written, outageMs: Date.now() - this.degradedSince, spilled: this.spill?.count() ?? 0 }, 'log store reachable again');
     }
@@ -228,7 +230,9 @@ export class LogWriter {
     }
     this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 100), this.options.maxBackoffMs ?? 2_000);
     this.nextAttemptAt = now + this.backoffMs;
-    if (this.spill && this.queue.length > 0 && now - this.degradedSince >= (this.options.spillAfterMs ?? 10_000)) {
+    const lasting = now - this.degradedSince >= (this.options.spillAfterMs ?? 1_000);
+    if (lasting) this.unsavedLimit = SPILL_CHUNK;
+    if (this.spill && this.queue.length > 0 && lasting) {
       const moved = this.queue.length;
       this.toSpill(this.queue);
       this.queue = [];
@@ -251,24 +255,36 @@ export class LogWriter {
   }
 
   /**
-   * Final flush on shutdown: writes until the deadline (with a spill folder, gives up after the first failure:
-   * the file is as safe as the database), then spills whatever is still queued so nothing is lost.
+   * Final flush on shutdown: writes the queue to the database until `deadlineMs`, entries enqueued meanwhile (streams
+   * the shutdown ended) included, then spills whatever is still queued. With a spill folder it gives up at the first
+   * failure: the file is as safe as the database. A write still hanging at the deadline is not waited for; if it
+   * lands after all, the replay of its spilled copy adds nothing (inserts are idempotent). Entries enqueued after
+   * close() returns go straight to the spill file.
    */
-  async close(deadlineMs = 5_000): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.finish(options.deadlineMs ?? 5_000);
+    return this.closing;
+  }
+
+  private async finish(deadlineMs: number): Promise<void> {
     clearInterval(this.timer);
     const deadline = Date.now() + deadlineMs;
     this.stopAt = deadline;
+    let expire: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      expire = setTimeout(resolve, deadlineMs);
+    });
     while (this.queue.length > 0 && Date.now() < deadline) {
-      await this.flush(true);
+      await Promise.race([this.flush(true), expired]);
       if (this.queue.length === 0 || (this.spill && this.degradedSince !== undefined)) break;
-      await sleep(Math.min(this.backoffMs || 50, Math.max(0, deadline - Date.now())));
+      await Promise.race([sleep(this.backoffMs || 50), expired]);
     }
-    // Writes still pending replay from the spill file next start; nothing more is in memory after this.
-    await this.flushing;
+    clearTimeout(expire);
+    // Synchronously with the check above: no entry can slip in between the last look at the queue and the seal.
+    this.sealed = true;
     if (this.queue.length > 0) {
-      this.log.warn({ remaining: this.queue.length, spilled: Boolean(this.spill) }, 'log store unreachable at shutdown');
+      const why = this.degradedSince === undefined ? 'log store too slow for the shutdown deadline' : 'log store unreachable at shutdown';
+      this.log.warn({ remaining: this.queue.length, spilled: Boolean(this.spill) }, why);
       this.toSpill(this.queue);
       this.queue = [];
     }

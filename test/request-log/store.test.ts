@@ -1,6 +1,7 @@
 // The log store on the database in use (PGlite; the Postgres server too when DATABASE_URL is set): bodies kept as
 // JSON text reach the jsonb columns as the objects they were, a batch is one all-or-nothing statement that a retry
-// cannot duplicate, and spill lines round-trip (and replay lines spilled before bodies were kept as text).
+// cannot duplicate, NUL and lone surrogates never cost a batch, a refused entry costs a few statements, and spill
+// lines round-trip (and replay lines spilled before bodies were kept as text).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,8 @@ import { openLogDatabase } from '../../src/request-log/db.js';
 import { toLogEntry, type ExchangeRecord } from '../../src/request-log/entry.js';
 import { isoTimestamp } from '../../src/request-log/rows.js';
 import { SpillFile } from '../../src/request-log/spill.js';
-import { LogStore } from '../../src/request-log/store.js';
-import { LogWriter } from '../../src/request-log/writer.js';
+import { LogStore, type LogEntry } from '../../src/request-log/store.js';
+import { LogWriter, type LogSink } from '../../src/request-log/writer.js';
 import type { ChatRequest } from '../../src/schemas/chat-request.js';
 
 const SECRET = 'sk-store-test-secret-7c1d9e';
@@ -113,9 +114,11 @@ describe(`log store (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'PGlite'
 
   it('a batch the database refuses leaves no row behind, in either table', async () => {
     const good = toLogEntry(record('fine'), true, redact);
-    const badRequest = toLogEntry(record('nul \u0000 here'), true, redact);
+    // Out of the integer columns' range: nothing the batch encoding can make storable (NUL no longer is refused).
+    const badRequest = toLogEntry(record('too slow'), true, redact);
+    badRequest.request.latencyMs = 2 ** 40;
     const badAttempt = toLogEntry(record('fine too'), true, redact);
-    badAttempt.attempts[1]!.error = 'nul \u0000 in an attempt';
+    badAttempt.attempts[1]!.status = 2 ** 40;
     for (const bad of [badRequest, badAttempt]) {
       await expect(store.insert([good, bad])).rejects.toThrow();
       for (const id of [good.request.id, bad.request.id]) {
@@ -125,7 +128,7 @@ describe(`log store (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'PGlite'
     }
   });
 
-  it('the writer strips NUL from the body too when the database refuses it', async () => {
+  it('NUL is stripped from the text and the body, and the six characters \\u0000 a user typed stay', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llm-gateway-store-'));
     dirs.push(dir);
     const sink = new Writable({ write: (_chunk, _enc, done) => done() });
@@ -134,13 +137,96 @@ describe(`log store (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'PGlite'
     const r = record('a\u0000b \\u0000 typed');
     writer.enqueue(toLogEntry(r, true, redact));
     await writer.flush(true);
-    await writer.close(1_000);
+    await writer.close({ deadlineMs: 1_000 });
     expect(writer.stats).toMatchObject({ written: 1, rejected: 0 });
     const { request } = await store.byId(r.requestId);
     expect(request?.content).toBe('ab \\u0000 typed');
     expect(request?.requestBody).toEqual(expectedBody(record('ab \\u0000 typed')));
   });
+  it('stores a batch whole when every text and json column holds lone surrogates and NUL, each replaced by U+FFFD', async () => {
+    const odd = 'a\ud800b\udfffc\u0000d \udc00\ud800 🦄 \\ud800 typed x\ud83d';
+    const stored = 'a\ufffdb\ufffdcd \ufffd\ufffd 🦄 \\ud800 typed x\ufffd';
+    const weird = oddEntry(odd);
+    const neighbours = [toLogEntry(record('before'), true, redact), toLogEntry(record('after'), true, redact)];
+    await store.insert([neighbours[0]!, weird, neighbours[1]!]);
+    for (const e of [...neighbours, weird]) expect(await count('request_logs', e.request.id)).toBe(1);
+    const [row] = await rows<Record<string, unknown>>(sql`select * from request_logs where id = ${weird.request.id}`);
+    for (const column of TEXT_COLUMNS) expect(row?.[column], column).toBe(stored);
+    const body = { messages: [{ role: 'user', content: stored }], [stored]: [stored] };
+    expect(row?.request_body).toEqual(body);
+    expect(row?.tool_calls).toEqual([body]);
+    const [attempt] = await rows<Record<string, unknown>>(sql`select * from upstream_attempts where request_id = ${weird.request.id}`);
+    expect([attempt?.provider, attempt?.model, attempt?.error, attempt?.error_code]).toEqual([stored, stored, stored, stored]);
+  });
+
+  it('a writer with one request in ten holding a lone surrogate needs no more statements than a clean one', async () => {
+    const sink = countingSink();
+    const writer = new LogWriter(sink, createLogger('info', new Writable({ write: (_c, _e, done) => done() })), { flushIntervalMs: 60_000, spillDir: tempDir() });
+    const prefix = `mixed-${crypto.randomUUID()}`;
+    const entries = Array.from({ length: 1_000 }, (_, i) =>
+      toLogEntry({ ...record(i % 10 === 0 ? `bad \ud800 row ${i}` : `clean row ${i}`), requestId: `${prefix}-${i}` }, true, redact),
+    );
+    for (const e of entries) writer.enqueue(e);
+    await writer.close({ deadlineMs: 10_000 });
+    // 1,000 entries in batches of 200: five statements, as without the bad rows; nothing refused, nothing spilled.
+    expect(sink.statements).toBe(5);
+    expect(writer.stats).toMatchObject({ written: 1_000, rejected: 0, spilled: 0, dropped: 0 });
+    const [stored] = await rows<{ n: number }>(sql`select count(*)::int as n from request_logs where x_request_id like ${`${prefix}-%`}`);
+    expect(stored?.n).toBe(1_000);
+  });
+
+  it('an entry the database still refuses is found in a few statements, and the rest of its batch is stored', async () => {
+    const sink = countingSink();
+    const writer = new LogWriter(sink, createLogger('info', new Writable({ write: (_c, _e, done) => done() })), { flushIntervalMs: 60_000, spillDir: tempDir() });
+    const entries = Array.from({ length: 200 }, (_, i) => toLogEntry(record(`row ${i}`), true, redact));
+    entries[17]!.request.latencyMs = 2 ** 40;
+    entries[160]!.request.latencyMs = 2 ** 40;
+    for (const e of entries) writer.enqueue(e);
+    await writer.close({ deadlineMs: 10_000 });
+    expect(writer.stats).toMatchObject({ written: 198, rejected: 2, spilled: 0 });
+    // Row at a time would be 201 statements; halving finds two bad entries in at most 1 + 2·2·8.
+    expect(sink.statements).toBeLessThanOrEqual(33);
+    const ids = sql.join(entries.map((e) => sql`${e.request.id}`), sql`, `);
+    const found = await rows<{ id: string }>(sql`select id from request_logs where id in (${ids})`);
+    expect(found.map((r) => r.id).sort()).toEqual(entries.filter((_, i) => i !== 17 && i !== 160).map((e) => e.request.id).sort());
+  });
 });
+
+/** request_logs' text columns but the primary key (ids must stay what the attempts point at). */
+const TEXT_COLUMNS = ['x_request_id', 'key_id', 'endpoint', 'requested_model', 'session_id', 'user_id', 'question', 'provider', 'model', 'finish_reason', 'content', 'error', 'error_code'];
+
+/** An entry with `text` in every text column but the ids, and in keys and values of both json columns. */
+function oddEntry(text: string): LogEntry {
+  const id = crypto.randomUUID();
+  const startedAt = new Date();
+  const body = JSON.stringify({ messages: [{ role: 'user', content: text }], [text]: [text] });
+  return {
+    request: {
+      id, xRequestId: text, createdAt: startedAt, keyId: text, endpoint: text, requestedModel: text, stream: false, sessionId: text, userId: text,
+      question: text, requestBodyJson: body, provider: text, model: text, status: 200, finishReason: text, content: text, toolCallsJson: `[${body}]`,
+      latencyMs: 3, attempts: 1, partial: false, error: text, errorCode: text,
+    },
+    attempts: [{ id: `${id}#1`, requestId: id, attempt: 1, startedAt, provider: text, model: text, status: 200, latencyMs: 2, error: text, errorCode: text }],
+  };
+}
+
+/** The real store, counting the statements the writer sends it. */
+function countingSink(): LogSink & { statements: number } {
+  return {
+    statements: 0,
+    insert(entries: LogEntry[]) {
+      this.statements++;
+      return store.insert(entries);
+    },
+    ping: () => store.ping(),
+  };
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-gateway-store-'));
+  dirs.push(dir);
+  return dir;
+}
 
 describe('spill lines', () => {
   function spill(): SpillFile {
