@@ -47,7 +47,7 @@ export interface AnthropicRequestPlan {
 const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 24576 };
 
 const unsupported = (param: string, message: string) =>
-  new GatewayError({ status: 400, message: `anthropic: ${message}`, param, code: 'unsupported_parameter', fallback: true });
+  new GatewayError({ status: 400, message: `anthropic: ${message}`, param, code: 'unsupported_parameter', tryOtherTargets: true });
 
 const DATA_URL = /^data:([^;,]+)[^,]*;base64,(.*)$/s;
 const filePartSchema = z.looseObject({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() });

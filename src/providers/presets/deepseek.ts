@@ -44,7 +44,7 @@ function assertFinishReason(reason: string | null | undefined): void {
     message: `${PROVIDER}: the upstream stopped for lack of system resources (finish_reason insufficient_system_resource)`,
     code: 'insufficient_system_resource',
     provider: PROVIDER,
-    retryable: true,
+    retrySameTarget: true,
   });
 }
 

@@ -60,7 +60,7 @@ export function mapMistralFinishReason(reason: unknown): unknown {
       message: 'mistral: generation failed upstream (finish_reason error)',
       code: 'upstream_error',
       provider: 'mistral',
-      retryable: true,
+      retrySameTarget: true,
     });
   }
   return reason;

@@ -2,10 +2,10 @@
 // headers, preflights are answered without auth, and other origins still get none.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { buildApp } from '../../../src/app.js';
+import { loadConfig, type Config } from '../../../src/config.js';
+import { createLogger } from '../../../src/logger.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 const KEY = 'gw-cors-key-123456';
 const APP = 'https://app.example.com';

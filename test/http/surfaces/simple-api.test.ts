@@ -1,6 +1,6 @@
 // The zero-config path: the mock provider, the simple API and its history, as the README's quick start uses them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 let gateway: TestGateway;
 // Unique per run: with DATABASE_URL the log store is shared by every file of the run (and earlier runs).

@@ -1,6 +1,9 @@
-// The end of every proxied request, chat or embeddings: its metrics, and its log entry handed to the async writer.
-import type { Deps } from '../deps.js';
-import { toLogEntry, type ExchangeRecord } from '../request-log/entry.js';
+// record: the end of every proxied request that got past the gates, whatever its endpoint: its metrics, and its
+// log entry handed to the async writer. It enters right after the gates (authorize, limits) so that a refusal
+// there is not logged as an exchange, while a failure in resolve or route is.
+import type { Deps } from '../../deps.js';
+import { exchangeRecord, toLogEntry, type ExchangeRecord } from '../../request-log/entry.js';
+import type { Stage } from '../stage.js';
 
 export function recordExchange(deps: Deps, record: ExchangeRecord): void {
   const { metrics } = deps;
@@ -11,4 +14,13 @@ export function recordExchange(deps: Deps, record: ExchangeRecord): void {
     metrics.tokens.inc({ provider: record.provider, model: record.model, kind: 'completion' }, record.usage.completion_tokens);
   }
   deps.logWriter.enqueue(toLogEntry(record, deps.config.logBodies, deps.redact));
+}
+
+export function recordStage(deps: Deps): Stage {
+  return {
+    name: 'record',
+    leave(x) {
+      if (x.outcome) recordExchange(deps, exchangeRecord(x.context, x.outcome));
+    },
+  };
 }

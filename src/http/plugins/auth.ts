@@ -1,7 +1,10 @@
-// Gateway API keys: Bearer or X-Internal-Auth, compared in constant time; requests carry a key id, never the key.
+// Gateway API keys as a plugin: the routes registered beside it need a key (Authorization: Bearer, X-Internal-Auth
+// or X-API-Key), compared in constant time; requests carry a key id, never the key. Runs on onRequest, so a caller
+// without a key is refused before its body is read.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { invalidApiKey } from './errors.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { invalidApiKey } from '../../errors.js';
+import { sharedHooks } from './shared-hooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,11 +19,16 @@ export function keyId(key: string): string {
   return `key_${digest(key).toString('hex').slice(0, 12)}`;
 }
 
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value.trim() : undefined;
+};
+
 function presentedKey(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
-  const internal = req.headers['x-internal-auth'];
-  return typeof internal === 'string' ? internal.trim() : undefined;
+  // Anthropic's SDKs send the key as x-api-key.
+  return header(req, 'x-internal-auth') ?? header(req, 'x-api-key');
 }
 
 /** Comparing fixed-length digests keeps the comparison constant-time whatever the key lengths. */
@@ -39,3 +47,8 @@ export function createAuthHook(keys: string[]) {
     req.gatewayKeyId = match;
   };
 }
+
+export const authPlugin = sharedHooks(async (scope: FastifyInstance, opts: { keys: string[] }) => {
+  if (opts.keys.length === 0) return;
+  scope.addHook('onRequest', createAuthHook(opts.keys));
+});

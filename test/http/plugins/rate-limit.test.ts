@@ -1,44 +1,37 @@
-// RATE_LIMIT_RPM: a token bucket per gateway key (per client address without keys); 429 rate_limit_exceeded with
-// Retry-After, keys independent, health and metrics never limited.
+// RATE_LIMIT_RPM: a token bucket per gateway key (per client address without keys) behind the state port; 429
+// rate_limit_exceeded with Retry-After, keys independent, health and metrics never limited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { createLogger } from '../../src/logger.js';
-import { RateLimiter } from '../../src/security/rate-limit.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { buildApp } from '../../../src/app.js';
+import { createLogger } from '../../../src/logger.js';
+import { RequestRateLimit } from '../../../src/http/plugins/rate-limit.js';
+import { createMemoryState } from '../../../src/state/memory.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
-describe('RateLimiter (injected clock)', () => {
-  it('allows a burst of the full minute, then refills at rpm/60 per second', () => {
-    let now = 1_000_000;
-    const limiter = new RateLimiter(60, () => now);
-    for (let i = 0; i < 60; i++) expect(limiter.take('a').allowed).toBe(true);
-    const denied = limiter.take('a');
+describe('RequestRateLimit on the state port (injected clock)', () => {
+  const limiterAt = (perMinute: number, clock: { now: number }) => new RequestRateLimit(createMemoryState({ now: () => clock.now }), perMinute);
+
+  it('allows a burst of the full minute, then refills at rpm/60 per second', async () => {
+    const clock = { now: 1_000_000 };
+    const limiter = limiterAt(60, clock);
+    for (let i = 0; i < 60; i++) expect((await limiter.take('a')).allowed).toBe(true);
+    const denied = await limiter.take('a');
     expect(denied).toMatchObject({ allowed: false, remaining: 0, retryAfter: 1 });
-    now += 1_000; // one token back
-    expect(limiter.take('a')).toMatchObject({ allowed: true, remaining: 0 });
-    expect(limiter.take('a').allowed).toBe(false);
-    expect(limiter.take('b')).toMatchObject({ allowed: true, remaining: 59 });
+    clock.now += 1_000; // one token back
+    expect(await limiter.take('a')).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await limiter.take('a')).allowed).toBe(false);
+    expect(await limiter.take('b')).toMatchObject({ allowed: true, remaining: 59 });
   });
 
-  it('says how long to wait, in whole seconds', () => {
-    let now = 0;
-    const limiter = new RateLimiter(2, () => now);
-    limiter.take('k');
-    limiter.take('k');
-    expect(limiter.take('k')).toMatchObject({ allowed: false, retryAfter: 30 });
-    now += 29_500;
-    expect(limiter.take('k')).toMatchObject({ allowed: false, retryAfter: 1 });
-    now += 500;
-    expect(limiter.take('k').allowed).toBe(true);
-  });
-
-  it('forgets clients whose bucket has refilled, so memory follows active clients only', () => {
-    let now = 0;
-    const limiter = new RateLimiter(10, () => now);
-    for (let i = 0; i < 100; i++) limiter.take(`client-${i}`);
-    expect(limiter.size).toBe(100);
-    now += 61_000;
-    limiter.take('fresh');
-    expect(limiter.size).toBe(1);
+  it('says how long to wait, in whole seconds', async () => {
+    const clock = { now: 0 };
+    const limiter = limiterAt(2, clock);
+    await limiter.take('k');
+    await limiter.take('k');
+    expect(await limiter.take('k')).toMatchObject({ allowed: false, retryAfter: 30 });
+    clock.now += 29_500;
+    expect(await limiter.take('k')).toMatchObject({ allowed: false, retryAfter: 1 });
+    clock.now += 500;
+    expect((await limiter.take('k')).allowed).toBe(true);
   });
 });
 

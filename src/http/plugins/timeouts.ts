@@ -1,7 +1,7 @@
 // HTTP server timeouts: a client that is slow to send its headers or body, or holds an idle socket, is cut off;
 // a response, however long it streams, never is (Node's requestTimeout only covers receiving the request).
 import type { ServerOptions } from 'node:http';
-import type { Config } from '../config.js';
+import type { Config } from '../../config.js';
 
 export interface ServerTimeouts {
   /** Node http.createServer options. */

@@ -2,9 +2,9 @@
 // longer than either timeout is never cut.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { serverTimeouts } from '../../src/security/timeouts.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { loadConfig } from '../../../src/config.js';
+import { serverTimeouts } from '../../../src/http/plugins/timeouts.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 let gateway: TestGateway;
 let port: number;

@@ -1,6 +1,8 @@
 // CORS, off unless CORS_ORIGINS is set: then allowed origins get Access-Control-* headers and preflights are answered
 // (before auth: browsers send no credentials on a preflight). Other origins get no CORS headers at all.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// Registered on the root scope: every route a browser may call needs it, unknown routes (the preflight's) included.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sharedHooks } from './shared-hooks.js';
 
 const ALLOW_METHODS = 'GET, POST, OPTIONS';
 /** What a browser client needs besides the simple headers: auth, JSON, our request id and routing header. */
@@ -46,3 +48,8 @@ export function createCorsHook(origins: string[]) {
     return undefined;
   };
 }
+
+export const corsPlugin = sharedHooks(async (scope: FastifyInstance, opts: { origins: string[] }) => {
+  const cors = createCorsHook(opts.origins);
+  if (cors) scope.addHook('onRequest', cors);
+});
