@@ -8,6 +8,7 @@ import { livenessSchema, readinessSchema } from '../openapi-shapes.js';
 
 interface Check {
   ok: boolean;
+  /** Not at its best (or failing) but the gateway serves around it. */
   degraded?: boolean;
   detail?: string;
 }
@@ -18,7 +19,8 @@ async function logStoreCheck(deps: Deps): Promise<Check> {
     await deps.logStore.ping();
     return deps.logWriter.stats.degraded ? { ok: true, degraded: true, detail: `degraded: ${queued} queued, ${spilled} spilled` } : { ok: true };
   } catch (err) {
-    return { ok: true, degraded: true, detail: `unreachable (${(err as Error).message}); requests are served, ${queued} log entries queued, ${spilled} spilled` };
+    // Failing, but served around: the writer keeps the entries (queue, then spill file) until the store is back.
+    return { ok: false, degraded: true, detail: `unreachable (${(err as Error).message}); requests are served, ${queued} log entries queued, ${spilled} spilled` };
   }
 }
 
@@ -40,7 +42,8 @@ export function registerHealth(app: FastifyInstance, deps: Deps): void {
   app.get('/health/ready', { schema: readySchema }, async (_req, reply) => {
     const checks: Record<string, Check> = { log_store: await logStoreCheck(deps), providers: providersCheck(deps) };
     const values = Object.values(checks);
-    const ready = values.every((c) => c.ok);
+    // A check that fails but is served around (degraded) does not take the replica out of rotation.
+    const ready = values.every((c) => c.ok || c.degraded === true);
     const status = !ready ? 'not_ready' : values.some((c) => c.degraded) ? 'degraded' : 'ready';
     return reply.status(ready ? 200 : 503).send({ status, checks });
   });
