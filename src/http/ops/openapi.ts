@@ -15,7 +15,9 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' }, staticCSP: true });
+  // The page reads the document from /docs/json (the same document as /openapi.json); validatorUrl stays null, so
+  // the UI never calls swagger.io's online validator.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }
 
 export function registerOpenApiDocument(app: FastifyInstance): void {

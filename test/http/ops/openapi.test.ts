@@ -124,7 +124,12 @@ describe('/docs', () => {
     const initializer = assets.find((a) => a.pathname.endsWith('swagger-initializer.js'));
     expect(initializer).toBeDefined();
     const script = await (await fetch(initializer!)).text();
-    expect(script).toContain('/openapi.json');
-    expect(script).not.toMatch(/https?:\/\/(?!127\.0\.0\.1|localhost)/);
+    const code = script.replace(/^\s*\/\/.*$/gm, '');
+    expect(code).toContain("resolveUrl('./json')");
+    expect(code).toContain('validatorUrl: null');
+    expect(code).not.toMatch(/https?:\/\//);
+    // What the page loads as its document is the gateway's own /openapi.json.
+    const [fromPage, published] = await Promise.all([fetch(new URL('/docs/json', pageUrl)).then((r) => r.json()), fetch(`${gateway.url}/openapi.json`).then((r) => r.json())]);
+    expect(fromPage).toEqual(published);
   });
 });

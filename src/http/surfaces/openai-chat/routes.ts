@@ -2,12 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { chatRequestSchema } from '../../../schemas/chat-request.js';
 import { chatCompletionSchema } from '../../../schemas/chat-response.js';
+import { errorHandlerFor } from '../../errors.js';
 import { documented } from '../../route-schemas.js';
 import { openAIErrorSchema } from '../../openapi-shapes.js';
 import { serveChat, type SurfaceRoutes } from '../serve.js';
 import { openAIChatSurface } from './surface.js';
 
-export const registerChatCompletions: SurfaceRoutes = (scope: FastifyInstance, { pipeline }) => {
+export const registerChatCompletions: SurfaceRoutes = (scope: FastifyInstance, { deps, pipeline }) => {
+  // This scope's errors (the auth hook's 401 included) in this surface's envelope.
+  scope.setErrorHandler(errorHandlerFor(openAIChatSurface.renderError, deps.redact));
   scope.post(
     '/v1/chat/completions',
     {

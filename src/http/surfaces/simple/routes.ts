@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Deps } from '../../../deps.js';
 import { GatewayError } from '../../../errors.js';
 import { openAIErrorSchema } from '../../openapi-shapes.js';
+import { errorHandlerFor } from '../../errors.js';
 import { documented } from '../../route-schemas.js';
 import { serveChat, type SurfaceRoutes } from '../serve.js';
 import { answerSchema, askSchema, simpleSurface } from './surface.js';
@@ -32,6 +33,7 @@ function defaultModelOf(deps: Deps): () => string {
 /** The proxied routes (ask, streaming), run by the pipeline. */
 export const registerSimpleApi: SurfaceRoutes = (scope: FastifyInstance, { deps, pipeline }) => {
   const ask = simpleSurface(defaultModelOf(deps), false);
+  scope.setErrorHandler(errorHandlerFor(ask.renderError, deps.redact));
   const streaming = simpleSurface(defaultModelOf(deps), true);
   const body = documented(askSchema);
   scope.post(
