@@ -4,7 +4,8 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requestBody, runLoad } from './load.js';
+import { requestBody } from './checks.js';
+import { runLoad } from './load.js';
 import { installCleanup, startFakeUpstream, stopProcess } from './processes.js';
 import { summarise } from './profile-summary.js';
 import { startTarget } from './targets.js';

@@ -4,7 +4,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Endpoint, requestBody, runLoad, verify } from './load.js';
+import { type Endpoint, requestBody, verify } from './checks.js';
+import { runLoad } from './load.js';
 import { installCleanup, readSystemBusyMs, startFakeUpstream, stopAll, stopProcess } from './processes.js';
 import { renderSvg } from './chart.js';
 import { type Mode, renderMarkdown, type RunMeta, type ScenarioResult, type TargetOutcome } from './report.js';
@@ -27,9 +28,10 @@ function parseArgs(argv: string[]): { quick: boolean; targets: TargetName[]; con
   return { quick: argv.includes('--quick'), targets: targets as TargetName[], connections };
 }
 
-function version(pkg: string): string {
+/** The benchmark's own dependencies (Portkey, autocannon) live in bench/node_modules, the gateway's at the root. */
+function version(pkg: string, dir = join(ROOT, 'bench')): string {
   try {
-    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '?';
   }
@@ -129,7 +131,7 @@ async function main(): Promise<number> {
       kernel: os.release(),
     },
     commit: gitCommit(),
-    versions: { 'llm-gateway': version('..'), '@portkey-ai/gateway': version('@portkey-ai/gateway'), autocannon: version('autocannon'), undici: version('undici') },
+    versions: { 'llm-gateway': version('..', ROOT), '@portkey-ai/gateway': version('@portkey-ai/gateway'), autocannon: version('autocannon'), undici: version('undici', ROOT) },
     durations,
     upstreamAlone: alone,
     backgroundCpuPct,

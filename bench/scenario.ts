@@ -1,5 +1,6 @@
 // One measured scenario against a started target: warm-up, autocannon window with /proc sampling, TTFT loop, log drain.
-import { requestBody, runLoad, runTtft } from './load.js';
+import { requestBody } from './checks.js';
+import { runLoad, runTtft } from './load.js';
 import { type Managed, readCpuMs, readCpuMsByComm, readSystemBusyMs, sampleRss } from './processes.js';
 import { type Mode, type ScenarioResult, scenarioName } from './report.js';
 import type { Started } from './targets.js';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { Endpoint } from './load.js';
+import type { Endpoint } from './checks.js';
 import { freePort, type Managed, startProcess, stopProcess, waitForHttp } from './processes.js';
 
 export const TARGET_NAMES = ['floor', 'portkey', 'gateway-pg', 'gateway-pglite'] as const;
@@ -132,7 +132,7 @@ export async function startTarget(name: TargetName, ctx: Context): Promise<Start
       {
         name,
         cmd: process.execPath,
-        args: [join(ctx.root, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js'), '--headless', `--port=${port}`],
+        args: [join(ctx.root, 'bench', 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js'), '--headless', `--port=${port}`],
         cwd: ctx.root,
         logFile: join(ctx.logDir, 'portkey.log'),
         env: baseEnv({}),

@@ -10,9 +10,10 @@ import { errorHandlerFor } from './http/errors.js';
 import { registerHealth } from './http/ops/health.js';
 import { registerMetrics } from './http/ops/metrics.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/ops/openapi.js';
-import { authPlugin } from './http/plugins/auth.js';
+import { authPlugin, createAuthHook } from './http/plugins/auth.js';
 import { corsPlugin } from './http/plugins/cors.js';
 import { readEveryBodyAsJson } from './http/plugins/json-body.js';
+import { metricsAuthHooks } from './http/plugins/metrics-auth.js';
 import { seeUnknownRoutes } from './http/plugins/not-found.js';
 import { rateLimitPlugin, requestRateLimit } from './http/plugins/rate-limit.js';
 import { serverTimeouts } from './http/plugins/timeouts.js';
@@ -65,9 +66,15 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   void app.register(async (root) => {
     await registerOpenApi(root, VERSION);
     registerOpenApiDocument(root);
-    // Open: the probes and the scrape endpoint.
-    void root.register(async (ops) => registerHealth(ops, deps));
-    void root.register(async (ops) => registerMetrics(ops, deps));
+    // Open: the probes and the scrape endpoint (METRICS_AUTH puts the two operator views behind the key).
+    const operatorViewsAuth = metricsAuthHooks(deps.config, createAuthHook(deps.config.apiKeys));
+    const opsScope = (register: (ops: FastifyInstance, deps: Deps) => void) =>
+      root.register(async (ops) => {
+        for (const hook of operatorViewsAuth) ops.addHook('onRequest', hook);
+        register(ops, deps);
+      });
+    void opsScope(registerHealth);
+    void opsScope(registerMetrics);
     void root.register(async (keyed) => {
       await keyed.register(authPlugin, { keys: deps.config.apiKeys });
       const pipeline = createPipeline(deps);

@@ -1,11 +1,15 @@
 // Environment (and .env) plus the optional GATEWAY_CONFIG file → one validated Config. Bad values stop start-up
 // with a message naming the variable.
 import { readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { applyEnvAliases, type EnvNotice } from './config-env-aliases.js';
 import { providersFromEnv } from './config-providers.js';
+import type { ImageFetchPolicy } from './providers/inline-images.js';
 import { PROVIDER_TYPES, type ProviderConfig } from './providers/provider.js';
 import type { BreakerSettings } from './routing/circuit-breaker.js';
+import { envProxySettings, type ProxySettings } from './upstream/container-proxy.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -84,6 +88,8 @@ const fileProviderSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   models: z.array(z.string()).optional(),
   proxy: z.string().url().optional(),
+  /** Connections this provider's pool may open to its origin (requests beyond wait for one, untimed). */
+  max_connections: z.number().int().positive().optional(),
   options: z.record(z.string(), z.string()).optional(),
 });
 
@@ -124,6 +130,26 @@ export interface Config {
   requestTimeoutMs: number;
   /** Probe localhost for Ollama and LM Studio when they are not configured. */
   discoverLocal: boolean;
+  /** HTTP(S)_PROXY / NO_PROXY as read here; a localhost proxy may be rewritten inside a container (PROXY_REWRITE_LOCALHOST). */
+  outboundProxy: ProxySettings | undefined;
+  proxyRewriteLocalhost: boolean;
+  /** Deprecated variable spellings found in the env; logged once when the services start. */
+  envNotices: EnvNotice[];
+  /** METRICS_AUTH: /metrics and /health/providers need a gateway key too (when keys are configured). */
+  metricsAuth: boolean;
+  /** IMAGE_FETCH and IMAGE_FETCH_ALLOW_HOSTS: which remote image URLs the gateway downloads for adapters. */
+  imageFetch: ImageFetchPolicy;
+  /** UPSTREAM_MAX_CONNECTIONS: each upstream origin's pool size, unless a provider sets max_connections. */
+  upstreamMaxConnections: number;
+}
+
+const IMAGE_FETCH_MODES = { public: 'public', on: 'public', true: 'public', allowlist: 'allowlist', off: 'off', false: 'off' } as const;
+
+function imageFetchPolicy(env: NodeJS.ProcessEnv): ImageFetchPolicy {
+  const raw = (env.IMAGE_FETCH || 'public').toLowerCase();
+  const mode = IMAGE_FETCH_MODES[raw as keyof typeof IMAGE_FETCH_MODES];
+  if (!mode) throw new ConfigError(`IMAGE_FETCH must be public, allowlist or off, got '${env.IMAGE_FETCH}'`);
+  return { mode, allowHosts: list(env.IMAGE_FETCH_ALLOW_HOSTS) };
 }
 
 /** `${VAR}` in the config file → the environment's value, so secrets stay out of the file. */
@@ -147,7 +173,8 @@ function readConfigFile(path: string, env: NodeJS.ProcessEnv): z.infer<typeof fi
   return parsed.data;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
+  const { env, notices: envNotices } = applyEnvAliases(givenEnv);
   const file = env.GATEWAY_CONFIG ? readConfigFile(env.GATEWAY_CONFIG, env) : fileSchema.parse({});
   const providers = providersFromEnv(env);
   for (const p of file.providers) {
@@ -160,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       models: p.models,
       proxy: p.proxy,
       options: p.options,
+      maxConnections: p.max_connections,
     };
     if (!fromFile.baseUrl && p.type !== 'mock') throw new ConfigError(`GATEWAY_CONFIG: provider '${p.id}' needs base_url`);
     const existing = providers.findIndex((e) => e.id === p.id);
@@ -219,11 +247,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: 20_000,
     requestTimeoutMs: 120_000,
     discoverLocal: bool('DISCOVER_LOCAL_PROVIDERS', env.DISCOVER_LOCAL_PROVIDERS, true),
+    outboundProxy: envProxySettings(env),
+    proxyRewriteLocalhost: bool('PROXY_REWRITE_LOCALHOST', env.PROXY_REWRITE_LOCALHOST, true),
+    envNotices,
+    // Open by default, as LiteLLM's /metrics is (require_auth_for_metrics_endpoint: false): scrapers carry no key.
+    metricsAuth: bool('METRICS_AUTH', env.METRICS_AUTH, false),
+    imageFetch: imageFetchPolicy(env),
+    upstreamMaxConnections: int('UPSTREAM_MAX_CONNECTIONS', env.UPSTREAM_MAX_CONNECTIONS, 1024, 1),
   };
 }
 
+/** Loopback by parsed address (127.0.0.0/8, ::1), `localhost` by name only: `127.evil.example` is a name, not 127/8. */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (host.toLowerCase() === 'localhost') return true;
+  if (isIPv4(host)) return host.startsWith('127.');
+  return isIPv6(host) && canonicalIPv6(host) === '[::1]';
+}
+
+function canonicalIPv6(host: string): string | undefined {
+  try {
+    return new URL(`http://[${host}]/`).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The contract's rule: an open gateway (no keys) only binds loopback unless explicitly allowed. */

@@ -1,5 +1,7 @@
-// Prometheus metrics (prom-client), one registry per app so tests and several apps in a process stay apart.
+// Prometheus metrics (prom-client), one registry per app so tests and several apps in a process stay apart. Every
+// `model` label is bounded (src/metric-labels.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ModelCounter, ModelHistogram, ModelLabels } from './metric-labels.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { WriterStats } from './request-log/writer.js';
 import type { CircuitState } from './routing/circuit-breaker.js';
@@ -14,18 +16,32 @@ export const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'h
 
 export class Metrics implements RouterObserver {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'gateway_requests_total', help: 'Requests by route, provider, model and status', labelNames: ['route', 'provider', 'model', 'status'] as const, registers: [this.registry] });
+  /** Decides each `model` label; services point it at the registry's listings (useCatalogue). */
+  readonly models = new ModelLabels();
+  readonly requests = new ModelCounter<{ route: string; provider: string; model: string; status: string }>(
+    new Counter({ name: 'gateway_requests_total', help: 'Requests by route, provider, model and status', labelNames: ['route', 'provider', 'model', 'status'] as const, registers: [this.registry] }),
+    this.models,
+  );
   readonly attempts = new Counter({ name: 'gateway_upstream_attempts_total', help: 'Upstream attempts by provider, model, status and outcome', labelNames: ['provider', 'model', 'status', 'outcome'] as const, registers: [this.registry] });
   readonly upstreamLatency = new Histogram({ name: 'gateway_upstream_latency_seconds', help: 'Upstream attempt latency (until the answer, or the first token of a stream)', labelNames: ['provider', 'model', 'outcome'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly ttft = new Histogram({ name: 'gateway_time_to_first_token_seconds', help: 'Time from request to first streamed token sent', labelNames: ['provider', 'model'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly ttft = new ModelHistogram<{ provider: string; model: string }>(
+    new Histogram({ name: 'gateway_time_to_first_token_seconds', help: 'Time from request to first streamed token sent', labelNames: ['provider', 'model'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] }),
+    this.models,
+  );
   readonly overhead = new Histogram({ name: 'gateway_overhead_seconds', help: 'Time spent in the gateway, excluding upstream wait', labelNames: ['route'] as const, buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
   readonly retries = new Counter({ name: 'gateway_retries_total', help: 'Retries of the same deployment', labelNames: ['provider', 'model'] as const, registers: [this.registry] });
   readonly fallbacks = new Counter({ name: 'gateway_fallbacks_total', help: 'Moves from one deployment to the next', labelNames: ['from', 'to'] as const, registers: [this.registry] });
-  readonly streamErrors = new Counter({ name: 'gateway_stream_errors_total', help: 'Streams that failed after their first byte reached the client', labelNames: ['provider', 'model'] as const, registers: [this.registry] });
+  readonly streamErrors = new ModelCounter<{ provider: string; model: string }>(
+    new Counter({ name: 'gateway_stream_errors_total', help: 'Streams that failed after their first byte reached the client', labelNames: ['provider', 'model'] as const, registers: [this.registry] }),
+    this.models,
+  );
   readonly breakerState = new Gauge({ name: 'gateway_circuit_state', help: 'Circuit state per deployment: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'model'] as const, registers: [this.registry] });
   readonly providerUp = new Gauge({ name: 'gateway_provider_up', help: '1 when the last active probe reached the provider, else 0', labelNames: ['provider'] as const, registers: [this.registry] });
   readonly probeLatency = new Gauge({ name: 'gateway_probe_latency_seconds', help: 'Latency of the last active probe', labelNames: ['provider'] as const, registers: [this.registry] });
-  readonly tokens = new Counter({ name: 'gateway_tokens_total', help: 'Tokens by provider, model and kind', labelNames: ['provider', 'model', 'kind'] as const, registers: [this.registry] });
+  readonly tokens = new ModelCounter<{ provider: string; model: string; kind: string }>(
+    new Counter({ name: 'gateway_tokens_total', help: 'Tokens by provider, model and kind', labelNames: ['provider', 'model', 'kind'] as const, registers: [this.registry] }),
+    this.models,
+  );
   readonly logQueue = new Gauge({ name: 'gateway_log_queue_depth', help: 'Log entries waiting in memory', registers: [this.registry] });
   readonly logSpilled = new Gauge({ name: 'gateway_log_spilled', help: 'Log entries waiting in the spill file', registers: [this.registry] });
   readonly logWritten = new Counter({ name: 'gateway_log_written_total', help: 'Log entries written to the store', registers: [this.registry] });
@@ -38,17 +54,18 @@ export class Metrics implements RouterObserver {
   }
 
   attempt(record: AttemptRecord, outcome: 'success' | 'failure'): void {
-    const { provider, model } = record;
+    const provider = record.provider;
+    const model = this.models.label(provider, record.model);
     this.upstreamLatency.observe({ provider, model, outcome }, record.latencyMs / 1000);
     this.attempts.inc({ provider, model, status: String(record.status ?? 'none'), outcome });
   }
 
   retry(target: Target): void {
-    this.retries.inc({ provider: target.provider, model: target.model });
+    this.retries.inc({ provider: target.provider, model: this.models.label(target.provider, target.model) });
   }
 
   fallback(from: Target, to: Target): void {
-    this.fallbacks.inc({ from: `${from.provider}/${from.model}`, to: `${to.provider}/${to.model}` });
+    this.fallbacks.inc({ from: this.models.target(from.provider, from.model), to: this.models.target(to.provider, to.model) });
   }
 
   observeProbe(provider: string, ok: boolean, latencyMs: number): void {
@@ -68,9 +85,17 @@ export class Metrics implements RouterObserver {
     this.logDegraded.set(writer.degraded ? 1 : 0);
     setCounter(this.logWritten, writer.written);
     setCounter(this.logDropped, writer.dropped);
-    // Breakers turn half-open by time alone, so the state is read now rather than pushed on changes.
+    // Breakers turn half-open by time alone, so the state is read now rather than pushed on changes. Rebuilt from
+    // scratch: deployments the tracker evicted must not linger as series. Under a shared `other` label the worst
+    // circuit shows.
+    this.breakerState.reset();
     for (const provider of registry.all()) {
-      for (const d of health.deploymentsOf(provider.id)) this.breakerState.set({ provider: provider.id, model: d.model }, CIRCUIT_STATE_VALUE[d.state]);
+      const worst = new Map<string, number>();
+      for (const d of health.deploymentsOf(provider.id)) {
+        const model = this.models.label(provider.id, d.model);
+        worst.set(model, Math.max(worst.get(model) ?? 0, CIRCUIT_STATE_VALUE[d.state]));
+      }
+      for (const [model, value] of worst) this.breakerState.set({ provider: provider.id, model }, value);
     }
   }
 }

@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { redactSecretsInLogs } from './logger.js';
 import { Metrics } from './metrics.js';
-import type { ImageFetcher } from './providers/inline-images.js';
+import { createImageFetcher, type ImageFetcher } from './providers/inline-images.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { openLogDatabase } from './request-log/db.js';
 import { makeRedactor } from './redact.js';
@@ -15,6 +15,7 @@ import { Prober } from './routing/prober.js';
 import { ModelResolver } from './routing/resolve.js';
 import { Router } from './routing/router.js';
 import { createMemoryState } from './state/memory.js';
+import { proxiesSeenFromContainer } from './upstream/container-proxy.js';
 import { createDispatcher } from './upstream/http.js';
 import type { Dispatcher } from 'undici';
 
@@ -39,10 +40,15 @@ export async function createServices(config: Config, log: Logger, options: Servi
   const secrets = [...config.apiKeys, ...config.providers.map((p) => p.apiKey)];
   const redact = makeRedactor(secrets);
   redactSecretsInLogs(log, secrets);
-  const dispatcher = createDispatcher({ connectTimeoutMs: config.routing.connect_timeout_ms });
-  const registry = ProviderRegistry.fromConfigs(config.providers, { dispatcher, fetchImage: options.fetchImage }, log);
+  for (const notice of config.envNotices) log.warn(notice.fields, notice.message);
+  const envProxy = await proxiesSeenFromContainer(config, log);
+  const dispatcher = createDispatcher({ connectTimeoutMs: config.routing.connect_timeout_ms, envProxy, maxConnections: config.upstreamMaxConnections });
+  // One guarded fetcher for every adapter, PDFs included (Gemini reads them; the others refuse non-images).
+  const fetchImage = options.fetchImage ?? createImageFetcher({ provider: 'gateway', allowPdf: true, policy: config.imageFetch });
+  const registry = ProviderRegistry.fromConfigs(config.providers, { dispatcher, fetchImage }, log);
   const health = new HealthTracker(config.breaker);
   const metrics = new Metrics(options.defaultMetrics ?? true);
+  metrics.models.useCatalogue(registry, config.routes);
   health.onStateChange((provider, model, state) => log.warn({ provider, model, state }, 'circuit state changed'));
   const prober = new Prober(registry, health, {
     intervalMs: config.probeIntervalMs,

@@ -50,6 +50,8 @@ export interface ProviderConfig {
   models?: string[];
   /** Outbound proxy for this provider only. */
   proxy?: string;
+  /** Size of this provider's own connection pool (config file `max_connections`); unset: the shared pool's. */
+  maxConnections?: number;
   /** Adapter-specific settings (Vertex project/location, Anthropic version, …). */
   options?: Record<string, string | undefined>;
 }

@@ -20,7 +20,7 @@ export class ProviderRegistry {
   private readonly providers = new Map<string, Provider>();
   private readonly configs = new Map<string, ProviderConfig>();
   private readonly modelCache = new Map<string, ModelCacheEntry>();
-  /** Own dispatchers of providers with a `proxy` in the config file (the shared one follows HTTPS_PROXY etc.). */
+  /** Own dispatchers of providers with a `proxy` or `max_connections` in the config file (the shared one follows HTTPS_PROXY etc.). */
   private readonly proxied = new Map<string, Dispatcher>();
 
   constructor(
@@ -37,8 +37,8 @@ export class ProviderRegistry {
   add(config: ProviderConfig, provider?: Provider): Provider {
     this.dropProxy(config.id);
     let deps = this.deps;
-    if (config.proxy && !provider && config.type !== 'mock') {
-      const dispatcher = createDispatcher({ proxyUrl: config.proxy });
+    if ((config.proxy || config.maxConnections) && !provider && config.type !== 'mock') {
+      const dispatcher = createDispatcher({ proxyUrl: config.proxy, maxConnections: config.maxConnections });
       this.proxied.set(config.id, dispatcher);
       deps = { ...this.deps, dispatcher };
     }

@@ -81,6 +81,11 @@ export class CircuitBreaker {
     if (wasTrial || this.state === 'half-open' || this.shouldTrip()) this.open();
   }
 
+  /** Closed, with no recent failure and no trial in flight: forgetting it forgets no evidence. */
+  isIdle(): boolean {
+    return this.state === 'closed' && this.consecutiveFailures === 0 && !this.trialInFlight;
+  }
+
   /** A trial or attempt that ended without a verdict (client went away) frees the half-open slot. */
   release(): void {
     this.trialInFlight = false;

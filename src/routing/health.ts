@@ -1,5 +1,5 @@
 // Health per deployment (breaker + latency) and per provider (last active probe); what the router skips and
-// what /health/providers and /health/ready report.
+// what /health/providers and /health/ready report. Deployments are bounded: model names are the client's choice.
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerSettings, type CircuitState } from './circuit-breaker.js';
 
 export interface ProbeResult {
@@ -27,7 +27,17 @@ interface Deployment {
   latencyEwmaMs: number | undefined;
 }
 
+/**
+ * Deployments kept at most (default). 60,000 distinct client-chosen names once took the heap from 45 to 464 MB and
+ * /health/providers to 7 MB (issue 11); real gateways serve tens to a few hundred models.
+ */
+export const MAX_DEPLOYMENTS = 1024;
+
+/** How far from the least recently used end eviction looks for a closed circuit before it drops the oldest anyway. */
+const EVICTION_SCAN = 64;
+
 export class HealthTracker {
+  /** Insertion order is recency: a deployment is moved to the end each time a request takes it. */
   private readonly deployments = new Map<string, Deployment>();
   private readonly probes = new Map<string, ProbeResult>();
   private readonly listeners: Array<(provider: string, model: string, state: CircuitState) => void> = [];
@@ -35,16 +45,50 @@ export class HealthTracker {
   constructor(
     private readonly settings: BreakerSettings = DEFAULT_BREAKER,
     private readonly now: () => number = () => Date.now(),
+    private readonly maxDeployments: number = MAX_DEPLOYMENTS,
   ) {}
 
-  private deployment(provider: string, model: string): Deployment {
+  get size(): number {
+    return this.deployments.size;
+  }
+
+  private peek(provider: string, model: string): Deployment | undefined {
+    return this.deployments.get(`${provider}/${model}`);
+  }
+
+  private deployment(provider: string, model: string, touch = false): Deployment {
     const key = `${provider}/${model}`;
     let d = this.deployments.get(key);
-    if (!d) {
+    if (d && touch) {
+      this.deployments.delete(key);
+      this.deployments.set(key, d);
+    } else if (!d) {
       d = { breaker: new CircuitBreaker(this.settings, this.now), latencyEwmaMs: undefined };
       this.deployments.set(key, d);
+      if (this.deployments.size > this.maxDeployments) this.evict();
     }
     return d;
+  }
+
+  /**
+   * Drops the least recently used deployment with a closed, idle circuit (forgetting it forgets only a latency
+   * average); else the oldest closed one; an open circuit only when the oldest EVICTION_SCAN are all open.
+   */
+  private evict(): void {
+    let scanned = 0;
+    let oldest: string | undefined;
+    let oldestClosed: string | undefined;
+    for (const [key, d] of this.deployments) {
+      oldest ??= key;
+      if (d.breaker.isIdle()) {
+        this.deployments.delete(key);
+        return;
+      }
+      if (oldestClosed === undefined && d.breaker.current === 'closed') oldestClosed = key;
+      if (++scanned >= EVICTION_SCAN) break;
+    }
+    const victim = oldestClosed ?? oldest;
+    if (victim !== undefined) this.deployments.delete(victim);
   }
 
   onStateChange(listener: (provider: string, model: string, state: CircuitState) => void): void {
@@ -60,7 +104,7 @@ export class HealthTracker {
   /** Takes the right to send one request (the half-open trial slot, when the circuit is half-open). */
   tryAcquire(provider: string, model: string): boolean {
     if (this.isProviderDown(provider)) return false;
-    const d = this.deployment(provider, model);
+    const d = this.deployment(provider, model, true);
     const before = d.breaker.current;
     const ok = d.breaker.tryAcquire();
     this.notify(provider, model, before, d.breaker.current);
@@ -68,12 +112,12 @@ export class HealthTracker {
   }
 
   isAvailable(provider: string, model: string): boolean {
-    return !this.isProviderDown(provider) && this.deployment(provider, model).breaker.isAvailable();
+    return !this.isProviderDown(provider) && (this.peek(provider, model)?.breaker.isAvailable() ?? true);
   }
 
   /** How long until this deployment may be tried again: the breaker's cooldown or the next probe. */
   retryAfterMs(provider: string, model: string): number {
-    const breaker = this.deployment(provider, model).breaker.retryAfterMs();
+    const breaker = this.peek(provider, model)?.breaker.retryAfterMs() ?? 0;
     const probe = this.probes.get(provider);
     const probeWait = probe && !probe.ok && probe.nextAt !== undefined ? Math.max(0, probe.nextAt - this.now()) : 0;
     return Math.max(breaker, probeWait);
@@ -96,11 +140,11 @@ export class HealthTracker {
 
   /** An attempt that ended without a verdict on the deployment (client gone, request rejected as invalid). */
   release(provider: string, model: string): void {
-    this.deployment(provider, model).breaker.release();
+    this.peek(provider, model)?.breaker.release();
   }
 
   latency(provider: string, model: string): number | undefined {
-    return this.deployments.get(`${provider}/${model}`)?.latencyEwmaMs;
+    return this.peek(provider, model)?.latencyEwmaMs;
   }
 
   recordProbe(provider: string, result: ProbeResult): void {

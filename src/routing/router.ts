@@ -9,6 +9,7 @@ import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 import { withConnectTimeout } from '../upstream/http.js';
+import { firstTokenTimer, neverLeftGateway, watchSends } from '../upstream/send-watch.js';
 import type { HealthTracker } from './health.js';
 import type { ClientSignal } from './client-signal.js';
 import { Deadline } from './deadline.js';
@@ -113,9 +114,9 @@ export class Router {
   async stream(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<StreamHandle> {
     const firstTokenMs = plan.settings.first_token_timeout_ms;
     const result = await this.run(chatFilter(request), plan, ctx, async (provider, target, options, controller) => {
-      const timer = setTimeout(
-        () => controller.abort(new GatewayError({ status: 504, message: `${target.provider}: no first token within ${firstTokenMs} ms`, code: 'first_token_timeout', provider: target.provider })),
-        firstTokenMs,
+      // Timed from when the request is written, not from when it began waiting for a pooled connection.
+      const timer = firstTokenTimer(controller.signal, firstTokenMs, () =>
+        controller.abort(new GatewayError({ status: 504, message: `${target.provider}: no first token within ${firstTokenMs} ms`, code: 'first_token_timeout', provider: target.provider })),
       );
       let iterator: AsyncIterator<ChatStreamEvent> | undefined;
       try {
@@ -127,7 +128,7 @@ export class Router {
         void iterator?.return?.().catch(() => undefined);
         throw err;
       } finally {
-        clearTimeout(timer);
+        timer.cancel();
       }
     });
     return streamHandle(result, plan.settings.idle_timeout_ms, this.health);
@@ -192,6 +193,7 @@ export class Router {
         tried.add(target);
 
         const controller = new AbortController();
+        watchSends(controller.signal);
         total.bind(controller);
         const detach = () => total.unbind(controller);
         const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, target.provider);
@@ -215,11 +217,14 @@ export class Router {
         } catch (thrown) {
           detach();
           const err = classify(thrown);
+          const unsent = neverLeftGateway(controller.signal);
           controller.abort();
           this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: Date.now() - startedAt.getTime(), status: err.upstreamStatus ?? err.status, error: err.message, errorCode: err.code ?? undefined }, 'failure');
-          if (err.countsAgainstHealth) this.health.onFailure(target.provider, target.model, err.message);
+          // An attempt that ended while still waiting for a pooled connection never reached the upstream: it says
+          // nothing about the deployment and another target would wait the same way.
+          if (err.countsAgainstHealth && !unsent) this.health.onFailure(target.provider, target.model, err.message);
           else this.health.release(target.provider, target.model);
-          if (!err.tryOtherTargets) throw err;
+          if (!err.tryOtherTargets || unsent) throw err;
           lastError = err;
           if (!err.retrySameTarget) dead.add(target);
           const hinted = err.retryAfter !== undefined ? err.retryAfter * 1000 : 0;

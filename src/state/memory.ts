@@ -1,125 +1,175 @@
-// The state port kept in this process (one replica): counters, token buckets, reservations, leases and pub/sub in
-// maps. Minimal stand-in written for the HTTP layer's rate limit; the state adapters' own version replaces it.
-import { randomUUID } from 'node:crypto';
-import type { BucketDecision, BucketSpec, LeaseResult, LeaseSpec, ReservationResult, ReservationSpec, StatePort, Unsubscribe } from './port.js';
+// The memory adapter of the state port: one replica's counters, buckets, reservations, leases and pub/sub, with
+// an injectable clock and a sweep that drops whatever has expired so memory follows what is live.
+import { gcraTake } from './gcra.js';
+import { LocalHub, type StateLog } from './hub.js';
+import { idMaker } from './ids.js';
+import type { BucketSpec, LeaseSpec, ReservationSpec, StatePort } from './port.js';
 
 export interface MemoryStateOptions {
-  /** Epoch ms; tests inject a clock so they never wait on real time. */
   now?: () => number;
+  /** How often (by the clock) expired entries are swept; the sweep runs on the next call after this. */
+  sweepEveryMs?: number;
+  log?: StateLog;
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
-  spec: BucketSpec;
+export interface MemoryState extends StatePort {
+  /** Entries held now, all kinds together (memory stays bounded by what is live). */
+  readonly size: number;
 }
 
-/** Full buckets and expired entries are dropped this often, so memory follows the active keys only. */
-const SWEEP_EVERY_MS = 60_000;
+interface Counter {
+  value: number;
+  expiresAt: number;
+}
 
-export function createMemoryState(options: MemoryStateOptions = {}): StatePort {
+interface Reservations {
+  settled: number;
+  /** Sum of the open reservations' amounts, kept so a decision never walks them all. */
+  held: number;
+  open: Map<string, { amount: number; expiresAt: number }>;
+  retainUntil: number;
+}
+
+const NEVER = Number.POSITIVE_INFINITY;
+
+export function createMemoryState(options: MemoryStateOptions = {}): MemoryState {
   const now = options.now ?? Date.now;
-  const counters = new Map<string, { value: number; expiresAt: number }>();
-  const buckets = new Map<string, Bucket>();
-  const usage = new Map<string, number>();
-  const reservations = new Map<string, Map<string, { amount: number; expiresAt: number }>>();
+  const sweepEveryMs = options.sweepEveryMs ?? 10_000;
+  const nextId = idMaker();
+  const counters = new Map<string, Counter>();
+  const buckets = new Map<string, number>();
+  const reservations = new Map<string, Reservations>();
   const leases = new Map<string, Map<string, number>>();
-  const channels = new Map<string, Set<(message: string) => void>>();
+  const hub = new LocalHub((err, channel) => options.log?.warn({ err, channel }, 'state subscriber failed'));
   let lastSweep = now();
 
-  function sweep(at: number): void {
-    if (at - lastSweep < SWEEP_EVERY_MS) return;
-    lastSweep = at;
-    for (const [key, counter] of counters) if (counter.expiresAt <= at) counters.delete(key);
-    for (const [key, b] of buckets) if (b.tokens + ((at - b.at) / 1000) * b.spec.refillPerSecond >= b.spec.capacity) buckets.delete(key);
+  function clock(): number {
+    const t = now();
+    if (t - lastSweep >= sweepEveryMs) sweep(t);
+    return t;
   }
 
-  function live<T extends { expiresAt: number } | number>(entries: Map<string, T>, at: number): Map<string, T> {
-    for (const [id, entry] of entries) if ((typeof entry === 'number' ? entry : entry.expiresAt) <= at) entries.delete(id);
-    return entries;
+  function sweep(t: number): void {
+    lastSweep = t;
+    for (const [key, c] of counters) if (c.expiresAt <= t) counters.delete(key);
+    for (const [key, tat] of buckets) if (tat <= t) buckets.delete(key);
+    for (const [key, r] of reservations) {
+      dropExpired(r, t);
+      if (r.open.size === 0 && r.retainUntil <= t) reservations.delete(key);
+    }
+    for (const [key, held] of leases) {
+      for (const [id, expiresAt] of held) if (expiresAt <= t) held.delete(id);
+      if (held.size === 0) leases.delete(key);
+    }
   }
 
-  const inner = <T>(maps: Map<string, Map<string, T>>, key: string): Map<string, T> => {
-    let map = maps.get(key);
-    if (!map) maps.set(key, (map = new Map()));
-    return map;
-  };
+  function dropExpired(r: Reservations, t: number): void {
+    for (const [id, open] of r.open) {
+      if (open.expiresAt > t) continue;
+      r.open.delete(id);
+      r.held -= open.amount;
+    }
+    // Sums of floats drift; with nothing open the exact answer is known.
+    if (r.open.size === 0) r.held = 0;
+  }
+
+  function reservationsOf(key: string, t: number, retainMs: number | undefined): Reservations {
+    let r = reservations.get(key);
+    if (r) dropExpired(r, t);
+    // A retained period that ended is a new period, whether or not the sweep has come by yet.
+    if (!r || (r.open.size === 0 && r.retainUntil <= t)) {
+      reservations.set(key, (r = { settled: 0, held: 0, open: new Map(), retainUntil: NEVER }));
+    }
+    if (retainMs !== undefined) r.retainUntil = t + retainMs;
+    return r;
+  }
+
+  function liveCounter(key: string, t: number): Counter | undefined {
+    const c = counters.get(key);
+    return c && c.expiresAt > t ? c : undefined;
+  }
 
   return {
+    get size() {
+      return counters.size + buckets.size + reservations.size + leases.size + hub.channelCount;
+    },
     degraded: false,
-    async increment(key, by, ttlMs) {
-      const at = now();
-      sweep(at);
-      const counter = counters.get(key);
-      if (!counter || counter.expiresAt <= at) {
-        counters.set(key, { value: by, expiresAt: at + ttlMs });
-        return by;
-      }
-      counter.value += by;
-      return counter.value;
+    onDegradedChange: () => () => {},
+
+    async increment(key: string, by: number, ttlMs: number) {
+      const t = clock();
+      const c = liveCounter(key, t);
+      if (c) return (c.value += by);
+      counters.set(key, { value: by, expiresAt: t + ttlMs });
+      return by;
     },
-    async read(key) {
-      const counter = counters.get(key);
-      return counter && counter.expiresAt > now() ? counter.value : 0;
+
+    async read(key: string) {
+      return liveCounter(key, clock())?.value ?? 0;
     },
-    async take(key, cost, spec): Promise<BucketDecision> {
-      const at = now();
-      sweep(at);
-      const bucket = buckets.get(key);
-      let tokens = bucket ? Math.min(spec.capacity, bucket.tokens + ((at - bucket.at) / 1000) * spec.refillPerSecond) : spec.capacity;
-      const allowed = tokens >= cost;
-      if (allowed) tokens -= cost;
-      buckets.set(key, { tokens, at, spec });
-      return {
-        allowed,
-        remaining: Math.floor(tokens),
-        retryAfterSeconds: allowed ? 0 : (cost - tokens) / spec.refillPerSecond,
-        resetSeconds: (spec.capacity - tokens) / spec.refillPerSecond,
-      };
+
+    async take(key: string, cost: number, spec: BucketSpec) {
+      const t = clock();
+      const { tat, decision } = gcraTake(buckets.get(key), t, cost, spec);
+      if (tat > t) buckets.set(key, tat);
+      return decision;
     },
-    async reserve(key, spec: ReservationSpec): Promise<ReservationResult> {
-      const at = now();
-      const open = live(inner(reservations, key), at);
-      let used = usage.get(key) ?? 0;
-      for (const r of open.values()) used += r.amount;
+
+    async reserve(key: string, spec: ReservationSpec) {
+      const t = clock();
+      const r = reservationsOf(key, t, spec.retainMs);
+      const used = r.settled + r.held;
       if (used + spec.amount > spec.limit) return { granted: false, used };
-      const id = randomUUID();
-      open.set(id, { amount: spec.amount, expiresAt: at + spec.ttlMs });
+      const id = nextId();
+      r.open.set(id, { amount: spec.amount, expiresAt: t + spec.ttlMs });
+      r.held += spec.amount;
       return { granted: true, id, used: used + spec.amount };
     },
-    async settle(key, reservationId, actual) {
-      reservations.get(key)?.delete(reservationId);
-      usage.set(key, (usage.get(key) ?? 0) + actual);
+
+    async settle(key: string, reservationId: string, actual: number) {
+      const r = reservationsOf(key, clock(), undefined);
+      const open = r.open.get(reservationId);
+      if (open) {
+        r.open.delete(reservationId);
+        r.held = r.open.size === 0 ? 0 : r.held - open.amount;
+      }
+      r.settled += actual;
     },
-    async addUsage(key, amount) {
-      usage.set(key, (usage.get(key) ?? 0) + amount);
+
+    async addUsage(key: string, amount: number, retainMs?: number) {
+      reservationsOf(key, clock(), retainMs).settled += amount;
     },
-    async acquireLease(key, spec: LeaseSpec): Promise<LeaseResult> {
-      const at = now();
-      const held = live(inner(leases, key), at);
+
+    async acquireLease(key: string, spec: LeaseSpec) {
+      const t = clock();
+      let held = leases.get(key);
+      if (!held) leases.set(key, (held = new Map()));
+      for (const [id, expiresAt] of held) if (expiresAt <= t) held.delete(id);
       if (held.size >= spec.max) return { granted: false, held: held.size };
-      const id = randomUUID();
-      held.set(id, at + spec.ttlMs);
+      const id = nextId();
+      held.set(id, t + spec.ttlMs);
       return { granted: true, id, held: held.size };
     },
-    async releaseLease(key, leaseId) {
-      leases.get(key)?.delete(leaseId);
+
+    async releaseLease(key: string, leaseId: string) {
+      const held = leases.get(key);
+      if (held?.delete(leaseId) && held.size === 0) leases.delete(key);
     },
-    async publish(channel, message) {
-      for (const listener of channels.get(channel) ?? []) listener(message);
+
+    async publish(channel: string, message: string) {
+      hub.deliver(channel, message);
     },
-    async subscribe(channel, onMessage): Promise<Unsubscribe> {
-      let set = channels.get(channel);
-      if (!set) channels.set(channel, (set = new Set()));
-      set.add(onMessage);
-      return async () => {
-        set.delete(onMessage);
-      };
+
+    async subscribe(channel: string, onMessage: (message: string) => void) {
+      return hub.add(channel, onMessage);
     },
+
     async close() {
       counters.clear();
       buckets.clear();
-      channels.clear();
+      reservations.clear();
+      leases.clear();
+      hub.clear();
     },
   };
 }

@@ -1,8 +1,11 @@
 // The state port: every counter, bucket, reservation, lease and broadcast that replicas must share goes through
 // this one asynchronous interface. Adapters: memory (one replica) and Redis (many). Contract tests run on both.
+//
+// Keys: any string. A key may name its own Redis Cluster hash tag in braces (`{key:abc}:rpm`, `{key:abc}:tpm`) so
+// that every limit of one subject lives in one slot; a key without braces is its own tag.
 
 export interface BucketSpec {
-  /** Most tokens the bucket holds (the burst). */
+  /** Most tokens the bucket holds (the burst). A cost above it is never allowed: refuse the request as too large. */
   capacity: number;
   /** Tokens added per second (steady rate). */
   refillPerSecond: number;
@@ -12,9 +15,9 @@ export interface BucketDecision {
   allowed: boolean;
   /** Whole tokens left after this decision. */
   remaining: number;
-  /** Seconds until `cost` tokens would be available (0 when allowed). */
+  /** Seconds (millisecond precision) until `cost` tokens would be available (0 when allowed). */
   retryAfterSeconds: number;
-  /** Seconds until the bucket is full again. */
+  /** Seconds (millisecond precision) until the bucket is full again. */
   resetSeconds: number;
 }
 
@@ -25,8 +28,11 @@ export interface ReservationSpec {
   limit: number;
   /** An unsettled reservation expires after this long (its replica may have crashed). */
   ttlMs: number;
+  /** Settled usage is forgotten this long after the last reserve (a periodic budget: the rest of its period). */
+  retainMs?: number;
 }
 
+/** `used`: settled usage plus open reservations after the decision (this one included when granted). */
 export type ReservationResult =
   | { granted: true; id: string; used: number }
   | { granted: false; used: number };
@@ -38,6 +44,7 @@ export interface LeaseSpec {
   ttlMs: number;
 }
 
+/** `held`: leases held under the key after the decision (this one included when granted). */
 export type LeaseResult = { granted: true; id: string; held: number } | { granted: false; held: number };
 
 export type Unsubscribe = () => Promise<void>;
@@ -47,19 +54,26 @@ export interface StatePort {
   increment(key: string, by: number, ttlMs: number): Promise<number>;
   /** A counter's value (0 when absent or expired). */
   read(key: string): Promise<number>;
-  /** Takes `cost` tokens from a token bucket when it holds them; one atomic decision. */
+  /** Takes `cost` tokens from a token bucket when it holds them; one atomic decision. A new bucket is full. */
   take(key: string, cost: number, spec: BucketSpec): Promise<BucketDecision>;
   /** Reserves `spec.amount` against `spec.limit`, counting settled usage and open reservations. */
   reserve(key: string, spec: ReservationSpec): Promise<ReservationResult>;
   /** Replaces a reservation by what was really used (which may exceed the estimate); unknown ids still add `actual`. */
   settle(key: string, reservationId: string, actual: number): Promise<void>;
-  /** Adds usage that had no reservation (e.g. replayed spend at start-up). */
-  addUsage(key: string, amount: number): Promise<void>;
+  /** Adds usage that had no reservation (e.g. replayed spend at start-up); `retainMs` as in ReservationSpec. */
+  addUsage(key: string, amount: number, retainMs?: number): Promise<void>;
   acquireLease(key: string, spec: LeaseSpec): Promise<LeaseResult>;
   releaseLease(key: string, leaseId: string): Promise<void>;
+  /** Delivers `message` to every subscriber of `channel` on every replica (at most once, no replay). */
   publish(channel: string, message: string): Promise<void>;
+  /** Never fails for an unreachable store: the subscription is (re)made whenever the store is reachable. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
   /** True while the backing store is unreachable and decisions are made locally (or refused). */
   readonly degraded: boolean;
+  /**
+   * Calls `listener` on every change of `degraded` (a gauge follows it; after `false`, anything broadcast while the
+   * store was away may have been missed: re-read what must be fresh). Returns a function that removes the listener.
+   */
+  onDegradedChange(listener: (degraded: boolean) => void): () => void;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
 import { GatewayError, toGatewayError, upstreamTimeout } from '../errors.js';
+import { reportSends, settleOnAbortWhileQueued } from './send-watch.js';
 
 export interface DispatcherOptions {
   connectTimeoutMs?: number;
@@ -9,7 +10,14 @@ export interface DispatcherOptions {
   proxyUrl?: string;
   /** Honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   useEnvProxy?: boolean;
+  /** The env proxies as the config read (and maybe rewrote) them; fields left out fall back to process.env. */
+  envProxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
+  /** Sockets per origin; requests beyond wait in the pool, and that wait is not charged to the upstream (send-watch.ts). */
+  maxConnections?: number;
 }
+
+/** One socket per concurrent stream (HTTP/1.1, no pipelining): 1,024 streams per origin before requests queue. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 function hasEnvProxy(): boolean {
   const env = process.env;
@@ -43,10 +51,10 @@ function scopedConnector(defaultMs: number): buildConnector.connector {
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const connect = { timeout: options.connectTimeoutMs ?? 10_000 };
   // Keep-alive long enough to span bursts; pipelining off because LLM calls are long-lived.
-  const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, connect };
-  if (options.proxyUrl) return new ProxyAgent({ uri: options.proxyUrl, ...pool });
-  if (options.useEnvProxy !== false && hasEnvProxy()) return new EnvHttpProxyAgent({ ...pool });
-  return new Agent({ ...pool, connect: scopedConnector(connect.timeout) });
+  const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, connect };
+  if (options.proxyUrl) return reportSends(new ProxyAgent({ uri: options.proxyUrl, ...pool }));
+  if (options.useEnvProxy !== false && (options.envProxy || hasEnvProxy())) return reportSends(new EnvHttpProxyAgent({ ...pool, ...options.envProxy }));
+  return reportSends(new Agent({ ...pool, connect: scopedConnector(connect.timeout) }));
 }
 
 export interface UpstreamRequest {
@@ -98,7 +106,7 @@ export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamRespon
     const { origin, path } = originAndPath(req.url);
     const dispatcher = req.dispatcher ?? defaultDispatcher();
     // The dispatcher itself rather than undici's request(url): that one parses the URL again on every call.
-    const response = await dispatcher.request({
+    const pending = dispatcher.request({
       origin,
       path,
       method: req.method ?? 'POST',
@@ -108,6 +116,7 @@ export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamRespon
       headersTimeout: req.headersTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       bodyTimeout: req.bodyTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
+    const response = await settleOnAbortWhileQueued(req.signal, pending, (late) => late.body.destroy());
     return { status: response.statusCode, headers: response.headers, body: response.body, bodyTimeoutMs: req.bodyTimeoutMs ?? DEFAULT_TIMEOUT_MS };
   } catch (err) {
     throw mapTransportError(err, req);

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeUpstream } from '../../bench/fake-upstream.js';
-import { checkJsonBody, checkStreamBody, requestBody } from '../../bench/load.js';
+import { checkJsonBody, checkStreamBody, requestBody } from '../../bench/checks.js';
 
 const server = createFakeUpstream();
 let base = '';

@@ -113,7 +113,7 @@ export async function startImageServer(): Promise<ImageServer> {
  */
 export function loopbackImageFetcher(): { fetchImage: ImageFetcher; close(): Promise<void> } {
   const dispatcher = createDispatcher({ useEnvProxy: false });
-  return { fetchImage: createImageFetcher({ provider: 'e2e', dispatcher, allowHttp: true, allowPdf: true }), close: () => dispatcher.close() };
+  return { fetchImage: createImageFetcher({ provider: 'e2e', transport: dispatcher, allowHttp: true, allowPdf: true }), close: () => dispatcher.close() };
 }
 
 export interface ReceivedCall {

@@ -135,7 +135,7 @@ describe('image URLs', () => {
     req({ messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url } }] }] });
 
   it('fetches a remote image and sends it inline', async () => {
-    const provider = studio({ fetchImage: createImageFetcher({ provider: 'gemini', dispatcher, allowHttp: true, allowPdf: true }) });
+    const provider = studio({ fetchImage: createImageFetcher({ provider: 'gemini', transport: dispatcher, allowHttp: true, allowPdf: true }) });
     await provider.chat(withImage(`${imagesUrl}/cat.png`), 'gemini-2.5-flash', options());
     const body = fake.requests[0]!.body as { contents: Array<{ parts: unknown[] }> };
     expect(body.contents[0]!.parts[1]).toEqual({ inlineData: { mimeType: 'image/png', data: PNG.toString('base64') } });
@@ -154,11 +154,11 @@ describe('image URLs', () => {
   });
 
   it.each([
-    ['/missing.png', 'HTTP 404'],
+    ['/missing.png', 'could not be fetched'], // one generic text: a status would map internal services
     ['/page', 'not an image'],
     ['/big.png', 'larger than 1024 bytes'],
   ])('refuses %s with a 400 before calling Gemini', async (path, why) => {
-    const provider = studio({ fetchImage: createImageFetcher({ provider: 'gemini', dispatcher, maxBytes: 1024, allowHttp: true, allowPdf: true }) });
+    const provider = studio({ fetchImage: createImageFetcher({ provider: 'gemini', transport: dispatcher, maxBytes: 1024, allowHttp: true, allowPdf: true }) });
     const error = await provider.chat(withImage(`${imagesUrl}${path}`), 'gemini-2.5-flash', options()).catch((err: unknown) => err);
     expect(error).toMatchObject({ status: 400, code: 'invalid_image_url', retryable: false, param: 'messages[0].content[1].image_url.url' });
     expect((error as Error).message).toContain(why);

@@ -1,19 +1,14 @@
-// The Dockerfile and docker-compose.yml: structure, health checks, and that the image builds the way CI does.
+// The Dockerfile: structure, health checks (its own and compose's gateway probe), and that it builds the way CI does.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { builtinModules } from 'node:module';
 import { join, posix } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { assertSafeBind, loadConfig } from '../../src/config.js';
+import { gateway } from './compose-file.js';
 import {
-  composeEnvironment,
-  durationMs,
   installAndBuild,
-  interpolate,
   parseDockerfile,
   readRepoFile,
   repoRoot,
@@ -22,49 +17,11 @@ import {
   type Stage,
 } from './ship-helpers.js';
 
-interface Healthcheck {
-  test: string[] | string;
-  interval?: string;
-  timeout?: string;
-  retries?: number;
-  start_period?: string;
-}
-interface Service {
-  image?: string;
-  build?: unknown;
-  profiles?: string[];
-  ports?: string[];
-  env_file?: unknown;
-  environment?: unknown;
-  volumes?: string[];
-  depends_on?: Record<string, { condition?: string; required?: boolean }>;
-  extra_hosts?: string[] | Record<string, string>;
-  healthcheck?: Healthcheck;
-  restart?: string;
-  stop_grace_period?: string;
-  networks?: Record<string, { aliases?: string[] } | null>;
-  deploy?: { resources?: { reservations?: { devices?: { driver?: string; count?: unknown; capabilities?: string[] }[] } } };
-}
-interface ComposeFile {
-  services: Record<string, Service>;
-  volumes?: Record<string, unknown>;
-}
-
-const composeText = readRepoFile('docker-compose.yml');
-// Compose honours YAML merge keys (<<: *anchor); the yaml package needs them switched on.
-const compose = parseYaml(composeText, { merge: true }) as ComposeFile;
-const services = compose.services;
-const gateway = services.gateway as Service;
-
 const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
 const buildStage = dockerfile[0] as Stage;
 const runtime = dockerfile.at(-1) as Stage;
 const ciCommands = simpleCommands(readRepoFile('.ci/run'));
 
-const healthTest = (s: Service | undefined) => {
-  const test = s?.healthcheck?.test;
-  return Array.isArray(test) ? test.join(' ') : (test ?? '');
-};
 const srcFiles = () =>
   (readdirSync(join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }) as string[])
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
@@ -217,117 +174,5 @@ describe('Dockerfile', () => {
       .filter((l) => l && !l.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env', '.git']));
     expect(ignored).toContain('!.env.example');
-  });
-});
-
-describe('docker-compose.yml', () => {
-  it('defines the gateway, postgres and the profile-gated ollama services', () => {
-    expect(Object.keys(services).sort()).toEqual(['gateway', 'ollama', 'ollama-cpu', 'postgres']);
-    expect(gateway.build).toBe('.');
-    expect(gateway.profiles).toBeUndefined();
-    expect(services.postgres?.profiles).toBeUndefined();
-    expect(services.ollama?.profiles).toEqual(['local-llm']);
-    expect(services['ollama-cpu']?.profiles).toEqual(['local-llm-cpu']);
-  });
-
-  it('publishes 8080:8080, on the host loopback unless GATEWAY_PUBLISH_ADDR says otherwise', () => {
-    expect(gateway.ports).toHaveLength(1);
-    const port = gateway.ports?.[0] ?? '';
-    expect(interpolate(port)).toBe('127.0.0.1:8080:8080');
-    expect(interpolate(port, { GATEWAY_PUBLISH_ADDR: '0.0.0.0' })).toBe('0.0.0.0:8080:8080');
-  });
-
-  it('reads .env when present without requiring it', () => {
-    expect(gateway.env_file).toEqual([{ path: '.env', required: false }]);
-  });
-
-  it('points the gateway at the postgres service with matching credentials', () => {
-    const env = composeEnvironment(gateway.environment);
-    const pg = composeEnvironment(services.postgres?.environment);
-    const url = new URL(env.DATABASE_URL ?? '');
-    expect(url.protocol).toBe('postgres:');
-    expect(url.hostname).toBe('postgres');
-    expect(url.port).toBe('5432');
-    expect(url.pathname).toBe(`/${pg.POSTGRES_DB}`);
-    expect(pg.POSTGRES_DB).toBe('llm_gateway');
-    expect(decodeURIComponent(url.username)).toBe(pg.POSTGRES_USER ?? 'postgres');
-    expect(decodeURIComponent(url.password)).toBe(pg.POSTGRES_PASSWORD);
-    expect(env.HOST).toBe('0.0.0.0');
-  });
-
-  it('starts out of the box: the compose defaults over a copied .env.example pass the bind-safety rule', () => {
-    const dotenv = parseDotenv(readRepoFile('.env.example'));
-    const config = loadConfig({ ...dotenv, ...composeEnvironment(gateway.environment) });
-    expect(config).toMatchObject({ host: '0.0.0.0', port: 8080, apiKeys: [], allowNoAuth: true });
-    expect(config.databaseUrl).toMatch(/@postgres:5432\/llm_gateway$/);
-    expect(() => assertSafeBind(config)).not.toThrow();
-    // and .env can still forbid an open gateway
-    const strict = loadConfig({ ...dotenv, ...composeEnvironment(gateway.environment, { GATEWAY_ALLOW_NO_AUTH: 'false' }) });
-    expect(() => assertSafeBind(strict)).toThrow(/GATEWAY_API_KEYS/);
-  });
-
-  it('needs no variable to be set: every ${VAR} has a default', () => {
-    const uncommented = composeText
-      .split('\n')
-      .filter((l) => !l.trim().startsWith('#'))
-      .join('\n');
-    expect(uncommented.match(/\$\{\w+(:\?[^}]*)?\}/g) ?? []).toEqual([]);
-  });
-
-  it('waits for a healthy postgres, and for ollama only when its profile runs', () => {
-    expect(gateway.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
-    for (const name of ['ollama', 'ollama-cpu']) {
-      expect(gateway.depends_on?.[name]).toEqual({ condition: 'service_healthy', required: false });
-    }
-    for (const [name, service] of Object.entries(services)) {
-      for (const dep of Object.keys(service.depends_on ?? {})) expect(services[dep], `${name} → ${dep}`).toBeDefined();
-    }
-  });
-
-  it('lets the gateway reach the Docker host', () => {
-    const hosts = gateway.extra_hosts;
-    const entries = Array.isArray(hosts) ? hosts : Object.entries(hosts ?? {}).map(([h, ip]) => `${h}:${ip}`);
-    expect(entries.map((e) => e.replace('=', ':'))).toContain('host.docker.internal:host-gateway');
-  });
-
-  it('health-checks every service with a tool its image has', () => {
-    const gatewayHealth = healthTest(gateway);
-    expect(gateway.healthcheck?.test[0]).toBe('CMD');
-    expect(gatewayHealth).toMatch(/^CMD node -e /);
-    expect(gatewayHealth).toContain('http://127.0.0.1:8080/health');
-    expect(healthTest(services.postgres)).toMatch(/pg_isready -U postgres -d llm_gateway/);
-    expect(healthTest(services.ollama)).toBe('CMD ollama list');
-    expect(healthTest(services['ollama-cpu'])).toBe('CMD ollama list');
-    for (const [name, service] of Object.entries(services)) {
-      expect(healthTest(service), name).not.toMatch(/curl|wget/);
-      for (const field of ['interval', 'timeout'] as const) {
-        expect(durationMs(service.healthcheck?.[field] ?? ''), `${name}.${field}`).toBeGreaterThan(0);
-      }
-    }
-  });
-
-  it('keeps state in declared named volumes', () => {
-    const declared = Object.keys(compose.volumes ?? {});
-    const mounts = Object.values(services).flatMap((s) => s.volumes ?? []);
-    for (const mount of mounts) expect(declared).toContain(mount.split(':')[0]);
-    expect(services.postgres?.volumes).toContainEqual(expect.stringMatching(/^[\w-]+:\/var\/lib\/postgresql\/data$/));
-    expect(services.ollama?.volumes).toContainEqual(expect.stringMatching(/^[\w-]+:\/root\/\.ollama$/));
-    // both ollama variants share one model store, so a model is pulled once
-    expect(services['ollama-cpu']?.volumes).toEqual(services.ollama?.volumes);
-    expect(gateway.volumes).toContainEqual(expect.stringMatching(/^[\w-]+:\/app\/data$/));
-  });
-
-  it('reserves NVIDIA GPUs for ollama, and the CPU variant answers to the same name without them', () => {
-    const devices = services.ollama?.deploy?.resources?.reservations?.devices ?? [];
-    expect(devices).toContainEqual(expect.objectContaining({ driver: 'nvidia', capabilities: expect.arrayContaining(['gpu']) }));
-    expect(services['ollama-cpu']?.deploy).toBeUndefined();
-    expect(services['ollama-cpu']?.networks?.default?.aliases).toContain('ollama');
-    expect(services.ollama?.image).toMatch(/^ollama\/ollama(:|$)/);
-  });
-
-  it('restarts services and gives the gateway longer to stop than its own shutdown grace', () => {
-    for (const [name, service] of Object.entries(services)) expect(service.restart, name).toBe('unless-stopped');
-    const grace = loadConfig({}).shutdownGraceMs;
-    expect(durationMs(gateway.stop_grace_period ?? '')).toBeGreaterThan(grace);
   });
 });

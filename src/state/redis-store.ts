@@ -1,0 +1,101 @@
+// The state port's operations against a reachable Redis: key names, one script call each, replies checked.
+// Faults (timeouts, a lost connection) surface as rejections; redis.ts decides what they mean.
+import type { Redis } from 'ioredis';
+import { idMaker } from './ids.js';
+import type { BucketDecision, BucketSpec, LeaseResult, LeaseSpec, ReservationResult, ReservationSpec } from './port.js';
+import { defineScripts, type ScriptCommands } from './redis-scripts.js';
+
+/**
+ * `prefix` + the key with its hash tag: a key naming its own `{tag}` keeps it, any other key becomes one tag, so all
+ * Redis keys of one port key (and of one subject, when callers tag by subject) live in one Cluster slot.
+ */
+export function redisKey(prefix: string, key: string): string {
+  const open = key.indexOf('{');
+  const tagged = open !== -1 && key.indexOf('}', open + 2) !== -1;
+  return tagged ? prefix + key : `${prefix}{${key}}`;
+}
+
+function num(reply: unknown, what: string): number {
+  const value = typeof reply === 'number' ? reply : typeof reply === 'string' ? Number(reply) : Number.NaN;
+  if (!Number.isFinite(value)) throw new Error(`unexpected Redis reply for ${what}: ${String(reply)}`);
+  return value;
+}
+
+function pair(reply: unknown, what: string): [boolean, number] {
+  if (!Array.isArray(reply) || reply.length < 2) throw new Error(`unexpected Redis reply for ${what}`);
+  return [num(reply[0], what) === 1, num(reply[1], what)];
+}
+
+export class RedisStore {
+  private readonly redis: Redis & ScriptCommands;
+  private readonly nextId = idMaker();
+
+  /** `now` is the caller's clock, or undefined to decide by Redis's TIME (see redis.ts). */
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly now: (() => number) | undefined,
+  ) {
+    this.redis = defineScripts(redis);
+  }
+
+  private clock(): number {
+    return this.now ? this.now() : -1;
+  }
+
+  private key(key: string, kind: string): string {
+    return `${redisKey(this.prefix, key)}:${kind}`;
+  }
+
+  channel(channel: string): string {
+    return `${this.prefix}ch:${channel}`;
+  }
+
+  async increment(key: string, by: number, ttlMs: number): Promise<number> {
+    return num(await this.redis.gwIncrement(this.key(key, 'n'), this.clock(), by, ttlMs), 'increment');
+  }
+
+  async read(key: string): Promise<number> {
+    return num(await this.redis.gwRead(this.key(key, 'n'), this.clock()), 'read');
+  }
+
+  async take(key: string, cost: number, spec: BucketSpec): Promise<BucketDecision> {
+    const reply = await this.redis.gwTake(this.key(key, 'b'), this.clock(), cost, spec.capacity, spec.refillPerSecond);
+    if (!Array.isArray(reply) || reply.length !== 4) throw new Error('unexpected Redis reply for take');
+    return {
+      allowed: num(reply[0], 'take') === 1,
+      remaining: num(reply[1], 'take'),
+      retryAfterSeconds: num(reply[2], 'take') / 1000,
+      resetSeconds: num(reply[3], 'take') / 1000,
+    };
+  }
+
+  async reserve(key: string, spec: ReservationSpec): Promise<ReservationResult> {
+    const id = this.nextId();
+    const reply = await this.redis.gwReserve(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), spec.amount, spec.limit, spec.ttlMs, spec.retainMs ?? '', id);
+    const [granted, used] = pair(reply, 'reserve');
+    return granted ? { granted, id, used } : { granted, used };
+  }
+
+  async settle(key: string, reservationId: string, actual: number): Promise<void> {
+    await this.redis.gwSettle(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), reservationId, actual);
+  }
+
+  async addUsage(key: string, amount: number, retainMs?: number): Promise<void> {
+    await this.redis.gwAddUsage(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), amount, retainMs ?? '');
+  }
+
+  async acquireLease(key: string, spec: LeaseSpec): Promise<LeaseResult> {
+    const id = this.nextId();
+    const [granted, held] = pair(await this.redis.gwAcquire(this.key(key, 'l'), this.clock(), spec.max, spec.ttlMs, id), 'lease');
+    return granted ? { granted, id, held } : { granted, held };
+  }
+
+  async releaseLease(key: string, leaseId: string): Promise<void> {
+    await this.redis.zrem(this.key(key, 'l'), leaseId);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.redis.publish(this.channel(channel), message);
+  }
+}

@@ -1,0 +1,259 @@
+// The state port's contract: the same cases registered for every adapter (memory, Redis), with a clock the test moves.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StatePort } from '../../src/state/port.js';
+
+export interface ContractSubject {
+  state: StatePort;
+  /** Moves the adapter's clock forward; no test waits on real time for a decision. */
+  advance(ms: number): void;
+}
+
+/** Polls until `check` holds (message delivery crosses a socket for Redis); fails after `timeoutMs`. */
+export async function until(check: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export function stateContract(name: string, make: () => Promise<ContractSubject>): void {
+  describe(`state port contract: ${name}`, () => {
+    const open: StatePort[] = [];
+    let seq = 0;
+    // Unique keys per case, so adapters that share a store between cases never see each other's entries.
+    const key = (label: string): string => `${label}:${Date.now().toString(36)}:${seq++}`;
+    async function subject(): Promise<ContractSubject> {
+      const s = await make();
+      open.push(s.state);
+      return s;
+    }
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((state) => state.close()));
+    });
+
+    describe('counters', () => {
+      it('add up, read back, and read 0 when absent', async () => {
+        const { state } = await subject();
+        const k = key('c');
+        expect(await state.read(k)).toBe(0);
+        expect(await state.increment(k, 3, 60_000)).toBe(3);
+        expect(await state.increment(k, 4, 60_000)).toBe(7);
+        expect(await state.read(k)).toBe(7);
+        expect(await state.read(key('other'))).toBe(0);
+      });
+
+      it('expire ttl after creation, not after the last increment, then start again', async () => {
+        const { state, advance } = await subject();
+        const k = key('c');
+        await state.increment(k, 1, 1_000);
+        advance(600);
+        expect(await state.increment(k, 1, 1_000)).toBe(2);
+        advance(500);
+        expect(await state.read(k)).toBe(0);
+        expect(await state.increment(k, 5, 1_000)).toBe(5);
+      });
+
+      it('carry fractions (spend in USD)', async () => {
+        const { state } = await subject();
+        const k = key('c');
+        await state.increment(k, 0.1, 60_000);
+        expect(await state.increment(k, 0.2, 60_000)).toBeCloseTo(0.3, 10);
+      });
+    });
+
+    describe('token buckets', () => {
+      const spec = { capacity: 5, refillPerSecond: 1 };
+
+      it('start full, allow the burst, then refuse with how long to wait', async () => {
+        const { state } = await subject();
+        const k = key('b');
+        for (let left = 4; left >= 0; left--) {
+          expect(await state.take(k, 1, spec)).toMatchObject({ allowed: true, remaining: left, retryAfterSeconds: 0 });
+        }
+        expect(await state.take(k, 1, spec)).toEqual({ allowed: false, remaining: 0, retryAfterSeconds: 1, resetSeconds: 5 });
+      });
+
+      it('refill at the steady rate and never beyond capacity', async () => {
+        const { state, advance } = await subject();
+        const k = key('b');
+        for (let i = 0; i < 5; i++) await state.take(k, 1, spec);
+        advance(1_000);
+        expect(await state.take(k, 1, spec)).toMatchObject({ allowed: true, remaining: 0 });
+        advance(250);
+        expect(await state.take(k, 1, spec)).toMatchObject({ allowed: false, retryAfterSeconds: 0.75 });
+        advance(3_600_000);
+        expect(await state.take(k, 1, spec)).toMatchObject({ allowed: true, remaining: 4, resetSeconds: 1 });
+      });
+
+      it('take costs above one (tokens per minute) and refuse what does not fit without taking it', async () => {
+        const { state } = await subject();
+        const k = key('tpm');
+        const tpm = { capacity: 1_000, refillPerSecond: 1_000 / 60 };
+        expect(await state.take(k, 600, tpm)).toMatchObject({ allowed: true, remaining: 400, resetSeconds: 36 });
+        // 100 tokens short at 1000/60 per second: 6 s.
+        expect(await state.take(k, 500, tpm)).toMatchObject({ allowed: false, remaining: 400, retryAfterSeconds: 6 });
+        expect(await state.take(k, 400, tpm)).toMatchObject({ allowed: true, remaining: 0 });
+      });
+
+      it('never allow a cost above capacity, even when full', async () => {
+        const { state } = await subject();
+        expect(await state.take(key('b'), 6, spec)).toMatchObject({ allowed: false, remaining: 5 });
+      });
+
+      it('keep keys apart', async () => {
+        const { state } = await subject();
+        const a = key('a');
+        for (let i = 0; i < 5; i++) await state.take(a, 1, spec);
+        expect((await state.take(a, 1, spec)).allowed).toBe(false);
+        expect(await state.take(key('b'), 1, spec)).toMatchObject({ allowed: true, remaining: 4 });
+      });
+    });
+
+    describe('reservations', () => {
+      const spec = { amount: 40, limit: 100, ttlMs: 10_000 };
+
+      it('grant while settled usage plus open reservations fit the limit, and say what is used', async () => {
+        const { state } = await subject();
+        const k = key('r');
+        expect(await state.reserve(k, spec)).toMatchObject({ granted: true, used: 40 });
+        expect(await state.reserve(k, spec)).toMatchObject({ granted: true, used: 80 });
+        expect(await state.reserve(k, spec)).toEqual({ granted: false, used: 80 });
+        expect(await state.reserve(k, { ...spec, amount: 20 })).toMatchObject({ granted: true, used: 100 });
+      });
+
+      it('settle replaces the estimate by the actual usage, above the estimate too', async () => {
+        const { state } = await subject();
+        const k = key('r');
+        const first = await state.reserve(k, spec);
+        const second = await state.reserve(k, spec);
+        if (!first.granted || !second.granted) throw new Error('expected grants');
+        await state.settle(k, first.id, 10);
+        await state.settle(k, second.id, 70);
+        expect(await state.reserve(k, { ...spec, amount: 21 })).toEqual({ granted: false, used: 80 });
+        expect(await state.reserve(k, { ...spec, amount: 20 })).toMatchObject({ granted: true, used: 100 });
+      });
+
+      it('settling an unknown or already settled id still adds the actual usage', async () => {
+        const { state } = await subject();
+        const k = key('r');
+        const granted = await state.reserve(k, spec);
+        if (!granted.granted) throw new Error('expected a grant');
+        await state.settle(k, granted.id, 30);
+        await state.settle(k, granted.id, 5);
+        await state.settle(k, 'no-such-id', 15);
+        expect(await state.reserve(k, { ...spec, amount: 0 })).toMatchObject({ used: 50 });
+      });
+
+      it('drop an unsettled reservation after its ttl (a crashed replica)', async () => {
+        const { state, advance } = await subject();
+        const k = key('r');
+        await state.reserve(k, { ...spec, amount: 90 });
+        advance(9_999);
+        expect((await state.reserve(k, spec)).granted).toBe(false);
+        advance(2);
+        expect(await state.reserve(k, spec)).toMatchObject({ granted: true, used: 40 });
+      });
+
+      it('count usage added without a reservation', async () => {
+        const { state } = await subject();
+        const k = key('r');
+        await state.addUsage(k, 75);
+        expect(await state.reserve(k, spec)).toEqual({ granted: false, used: 75 });
+        expect(await state.reserve(k, { ...spec, amount: 25 })).toMatchObject({ granted: true, used: 100 });
+      });
+
+      it('forget settled usage retainMs after the last reserve (a budget period ends)', async () => {
+        const { state, advance } = await subject();
+        const k = key('r');
+        const retained = { ...spec, retainMs: 60_000 };
+        const granted = await state.reserve(k, retained);
+        if (!granted.granted) throw new Error('expected a grant');
+        await state.settle(k, granted.id, 95);
+        advance(30_000);
+        expect(await state.reserve(k, retained)).toEqual({ granted: false, used: 95 });
+        advance(59_000);
+        expect(await state.reserve(k, { ...retained, amount: 0 })).toMatchObject({ used: 95 });
+        advance(60_001);
+        expect(await state.reserve(k, retained)).toMatchObject({ granted: true, used: 40 });
+      });
+
+      it('keep settled usage without retainMs', async () => {
+        const { state, advance } = await subject();
+        const k = key('r');
+        await state.addUsage(k, 99);
+        advance(400 * 86_400_000);
+        expect(await state.reserve(k, spec)).toEqual({ granted: false, used: 99 });
+      });
+    });
+
+    describe('leases', () => {
+      const spec = { max: 2, ttlMs: 5_000 };
+
+      it('grant up to max, refuse beyond, and free on release', async () => {
+        const { state } = await subject();
+        const k = key('l');
+        const a = await state.acquireLease(k, spec);
+        expect(a).toMatchObject({ granted: true, held: 1 });
+        expect(await state.acquireLease(k, spec)).toMatchObject({ granted: true, held: 2 });
+        expect(await state.acquireLease(k, spec)).toEqual({ granted: false, held: 2 });
+        if (!a.granted) throw new Error('expected a grant');
+        await state.releaseLease(k, a.id);
+        await state.releaseLease(k, a.id);
+        await state.releaseLease(k, 'no-such-lease');
+        expect(await state.acquireLease(k, spec)).toMatchObject({ granted: true, held: 2 });
+        expect(await state.acquireLease(key('other'), spec)).toMatchObject({ granted: true, held: 1 });
+      });
+
+      it('drop a lease not released within its ttl', async () => {
+        const { state, advance } = await subject();
+        const k = key('l');
+        await state.acquireLease(k, spec);
+        advance(2_000);
+        await state.acquireLease(k, spec);
+        advance(3_001);
+        expect(await state.acquireLease(k, spec)).toMatchObject({ granted: true, held: 2 });
+        expect(await state.acquireLease(k, spec)).toMatchObject({ granted: false, held: 2 });
+      });
+    });
+
+    describe('pub/sub', () => {
+      it('deliver to every subscriber of the channel only, until it unsubscribes', async () => {
+        const { state } = await subject();
+        const [news, other] = [key('news'), key('other')];
+        const seen: string[] = [];
+        const record = (tag: string) => (message: string) => seen.push(`${tag}:${message}`);
+        const stopA = await state.subscribe(news, record('a'));
+        await state.subscribe(news, record('b'));
+        await state.subscribe(other, record('o'));
+        await state.publish(news, 'revoked k1');
+        await until(() => seen.length === 2);
+        expect(seen.sort()).toEqual(['a:revoked k1', 'b:revoked k1']);
+        await stopA();
+        await state.publish(news, 'second');
+        await state.publish(other, 'marker');
+        await until(() => seen.includes('o:marker'));
+        expect(seen.filter((m) => m.endsWith('second'))).toEqual(['b:second']);
+      });
+
+      it('keep two subscriptions with the same function apart', async () => {
+        const { state } = await subject();
+        const ch = key('ch');
+        const seen: string[] = [];
+        const onMessage = (message: string): void => void seen.push(message);
+        const stop = await state.subscribe(ch, onMessage);
+        await state.subscribe(ch, onMessage);
+        await stop();
+        await state.publish(ch, 'once');
+        await until(() => seen.length === 1);
+        expect(seen).toEqual(['once']);
+      });
+    });
+
+    it('is not degraded while its store answers', async () => {
+      const { state } = await subject();
+      expect(state.degraded).toBe(false);
+      expect(typeof state.onDegradedChange(() => {})).toBe('function');
+    });
+  });
+}
