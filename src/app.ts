@@ -1,37 +1,36 @@
-// buildApp(deps): the Fastify instance with its error handling, auth and routes. It never listens.
+// buildApp(deps): the Fastify instance with its scopes, plugins and routes. It never listens.
+// Scopes: the root (request id, CORS, unknown routes, docs); open ops routes (health, metrics); keyed routes
+// behind the auth plugin: the surfaces run by the exchange pipeline, and the plain keyed routes (models, history)
+// behind the rate-limit plugin. Each surface answers errors in its own envelope.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createAuthHook } from './auth.js';
 import type { Deps } from './deps.js';
-import { GatewayError, toGatewayError } from './errors.js';
-import { registerChatCompletions } from './routes/chat-completions.js';
-import { registerEmbeddings } from './routes/embeddings.js';
-import { registerHealth } from './routes/health.js';
-import { registerMetrics } from './routes/metrics.js';
-import { registerModels } from './routes/models.js';
-import { registerSimpleApi } from './routes/simple-api.js';
-import { createCorsHook } from './security/cors.js';
-import { metricsAuthHooks } from './security/metrics-auth.js';
-import { createRateLimitHook } from './security/rate-limit.js';
-import { serverTimeouts } from './security/timeouts.js';
+import { errorHandlerFor } from './http/errors.js';
+import { registerHealth } from './http/ops/health.js';
+import { registerMetrics } from './http/ops/metrics.js';
+import { registerOpenApi, registerOpenApiDocument } from './http/ops/openapi.js';
+import { authPlugin, createAuthHook } from './http/plugins/auth.js';
+import { corsPlugin } from './http/plugins/cors.js';
+import { readEveryBodyAsJson } from './http/plugins/json-body.js';
+import { metricsAuthHooks } from './http/plugins/metrics-auth.js';
+import { seeUnknownRoutes } from './http/plugins/not-found.js';
+import { rateLimitPlugin, requestRateLimit } from './http/plugins/rate-limit.js';
+import { serverTimeouts } from './http/plugins/timeouts.js';
+import { serializerCompiler, validatorCompiler } from './http/route-schemas.js';
+import { renderOpenAIError } from './http/surfaces/openai-chat/errors.js';
+import { registerModels } from './http/surfaces/openai-chat/models.js';
+import { registerChatCompletions } from './http/surfaces/openai-chat/routes.js';
+import { registerEmbeddings } from './http/surfaces/openai-embeddings/routes.js';
+import type { SurfaceDeps, SurfaceRoutes } from './http/surfaces/serve.js';
+import { registerHistory, registerSimpleApi } from './http/surfaces/simple/routes.js';
+import { createPipeline } from './pipeline/index.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-const HEALTH_ROUTES = new Set(['/health', '/health/ready', '/health/providers']);
-const OPEN_ROUTES = new Set([...HEALTH_ROUTES, '/metrics']);
+const VERSION = '1';
 
-/** Fastify's own errors (bad JSON, body too large, wrong content type…) and ours → one GatewayError. */
-function asGatewayError(err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
-  const fastifyError = err as Partial<FastifyError>;
-  const status = fastifyError.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'request_too_large' : fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
-    return new GatewayError({ status, message: fastifyError.message ?? 'Bad request', code });
-  }
-  if (err instanceof SyntaxError) return new GatewayError({ status: 400, message: `Invalid JSON body: ${err.message}`, code: 'invalid_json' });
-  return toGatewayError(err);
-}
+/** The proxied surfaces, each in its own scope (its error envelope); a new dialect is one more line here. */
+const SURFACES: SurfaceRoutes[] = [registerChatCompletions, registerEmbeddings, registerSimpleApi];
 
 export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   const timeouts = serverTimeouts(deps.config);
@@ -45,70 +44,48 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    // Slow senders and dead sockets are cut; long generations are not (see src/security/timeouts.ts).
+    // Slow senders and dead sockets are cut; long generations are not (see src/http/plugins/timeouts.ts).
     http: timeouts.http,
     requestTimeout: timeouts.requestTimeout,
     connectionTimeout: timeouts.connectionTimeout,
     keepAliveTimeout: timeouts.keepAliveTimeout,
   });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  readEveryBodyAsJson(app);
+  seeUnknownRoutes(app, deps.metrics, deps.redact);
+  app.setErrorHandler(errorHandlerFor(renderOpenAIError, deps.redact));
 
-  // Any content type is read as JSON: `curl -d` sends form-urlencoded, and clients forget the header.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      // Only a failed parse needs to know whether the body was blank (trimming every body copied it).
-      if (!/\S/.test(text)) return done(new GatewayError({ status: 400, message: 'The request body is empty; send a JSON object.', code: 'invalid_json' }));
-      return done(new GatewayError({ status: 400, message: `Invalid JSON body: ${(err as Error).message}`, code: 'invalid_json' }));
-    }
-    done(null, parsed);
+  // On the raw response, so a stream's writeHead carries it too.
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.raw.setHeader('x-request-id', req.id);
+    done();
   });
-
   // CORS first: a preflight is answered before auth (browsers send no credentials on it).
-  const cors = createCorsHook(deps.config.corsOrigins);
-  if (cors) app.addHook('onRequest', cors);
-  const authenticate = createAuthHook(deps.config.apiKeys);
-  const rateLimit = createRateLimitHook(deps.config.rateLimitRpm);
-  // Decided on the matched route, never on the raw URL: the router decodes %xx, so `/%761/models` is /v1/models.
-  // Everything is behind the key except the probes and the scrape endpoint.
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-    if (!OPEN_ROUTES.has(req.routeOptions.url ?? '')) {
-      await authenticate(req);
-      rateLimit?.(req, reply);
-    }
+  void app.register(corsPlugin, { origins: deps.config.corsOrigins });
+  void app.register(async (root) => {
+    await registerOpenApi(root, VERSION);
+    registerOpenApiDocument(root);
+    // Open: the probes and the scrape endpoint (METRICS_AUTH puts the two operator views behind the key).
+    const operatorViewsAuth = metricsAuthHooks(deps.config, createAuthHook(deps.config.apiKeys));
+    const opsScope = (register: (ops: FastifyInstance, deps: Deps) => void) =>
+      root.register(async (ops) => {
+        for (const hook of operatorViewsAuth) ops.addHook('onRequest', hook);
+        register(ops, deps);
+      });
+    void opsScope(registerHealth);
+    void opsScope(registerMetrics);
+    void root.register(async (keyed) => {
+      await keyed.register(authPlugin, { keys: deps.config.apiKeys });
+      const pipeline = createPipeline(deps);
+      const context: SurfaceDeps = { deps, pipeline };
+      for (const surface of SURFACES) void keyed.register(async (scope) => surface(scope, context));
+      void keyed.register(async (plain) => {
+        await plain.register(rateLimitPlugin, { limit: requestRateLimit(deps.state, deps.config.rateLimitRpm) });
+        registerModels(plain, deps);
+        registerHistory(plain, deps);
+      });
+    });
   });
-  for (const hook of metricsAuthHooks(deps.config, authenticate)) app.addHook('onRequest', hook);
-
-  // The health reports need no key and quote upstream errors, which may quote a provider key back.
-  app.addHook('onSend', async (req, _reply, payload) =>
-    HEALTH_ROUTES.has(req.routeOptions.url ?? '') && typeof payload === 'string' ? deps.redact(payload) : payload,
-  );
-
-  app.setErrorHandler((err, req, reply) => {
-    const error = asGatewayError(err);
-    if (error.status >= 500) req.log.error({ err: error.message, code: error.code, provider: error.provider }, 'request failed');
-    else req.log.info({ status: error.status, code: error.code }, error.message);
-    if (error.retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfter)));
-    else if (error.status === 429 || error.status === 503) reply.header('retry-after', '1');
-    // An upstream error may quote the provider key back; no client ever sees it.
-    const body = error.toBody();
-    body.error.message = deps.redact(body.error.message);
-    return reply.status(error.status).send(body);
-  });
-
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send(new GatewayError({ status: 404, message: `No route ${req.method} ${req.url}`, code: 'not_found' }).toBody());
-  });
-
-  registerHealth(app, deps);
-  registerMetrics(app, deps);
-  registerModels(app, deps);
-  registerChatCompletions(app, deps);
-  registerEmbeddings(app, deps);
-  registerSimpleApi(app, deps);
   return app;
 }

@@ -8,6 +8,7 @@ import type { LogWriter } from './request-log/writer.js';
 import type { HealthTracker } from './routing/health.js';
 import type { ModelResolver } from './routing/resolve.js';
 import type { Router } from './routing/router.js';
+import type { StatePort } from './state/port.js';
 
 export interface Deps {
   config: Config;
@@ -19,4 +20,6 @@ export interface Deps {
   logStore: LogStore;
   logWriter: LogWriter;
   redact: Redactor;
+  /** Counters and buckets (rate limits) shared by every replica when Redis backs them; in process otherwise. */
+  state: StatePort;
 }

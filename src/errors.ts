@@ -1,4 +1,5 @@
-// The GatewayError family and the one place where any failure becomes an OpenAI error body and HTTP status.
+// The GatewayError family and the one place where a failure is classified: its status, its code, and the named
+// policy flags routing reads (retry the same target? try other targets? count against the deployment's health?).
 export type OpenAIErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
@@ -25,16 +26,24 @@ export interface GatewayErrorInit {
   provider?: string;
   /** Status the upstream actually answered, before mapping. */
   upstreamStatus?: number;
-  retryable?: boolean;
-  /** Override for errors that are not retryable on the same target but another target may serve. */
-  fallback?: boolean;
+  /** Another attempt at the same deployment may succeed (a transient failure). Default: 408, 409, 429 and 5xx. */
+  retrySameTarget?: boolean;
+  /** Another deployment may succeed where this one failed. Default: whenever retrySameTarget, or a 5xx. */
+  tryOtherTargets?: boolean;
+  /**
+   * The failure says something about the deployment, so its breaker counts it. Default: whenever another target is
+   * worth trying, except for the request's own faults (a 4xx other than 404, 408, 409 and 429).
+   */
+  countsAgainstHealth?: boolean;
   cause?: unknown;
 }
 
-const RETRYABLE_STATUS = new Set([408, 409, 429]);
+const TRANSIENT_STATUS = new Set([408, 409, 429]);
+/** 4xx statuses that describe the deployment (model missing there, slow, busy, rate limited), not the request. */
+const DEPLOYMENT_4XX = new Set([404, 408, 409, 429]);
 
 export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUS.has(status) || status >= 500;
+  return TRANSIENT_STATUS.has(status) || status >= 500;
 }
 
 function typeForStatus(status: number): OpenAIErrorType {
@@ -56,9 +65,10 @@ export class GatewayError extends Error {
   readonly retryAfter: number | undefined;
   readonly provider: string | undefined;
   readonly upstreamStatus: number | undefined;
-  /** Worth trying again, on the same target or the next. Computed once, here. */
-  readonly retryable: boolean;
-  private readonly fallbackOverride: boolean | undefined;
+  /** Computed once, here; routing reads only these three. */
+  readonly retrySameTarget: boolean;
+  readonly tryOtherTargets: boolean;
+  readonly countsAgainstHealth: boolean;
 
   constructor(init: GatewayErrorInit) {
     super(init.message, { cause: init.cause });
@@ -70,22 +80,39 @@ export class GatewayError extends Error {
     this.retryAfter = init.retryAfter;
     this.provider = init.provider;
     this.upstreamStatus = init.upstreamStatus;
-    this.retryable = init.retryable ?? isRetryableStatus(init.status);
-    this.fallbackOverride = init.fallback;
+    this.retrySameTarget = init.retrySameTarget ?? isRetryableStatus(init.status);
+    // Worth trying again here means worth trying elsewhere too.
+    this.tryOtherTargets = this.retrySameTarget || (init.tryOtherTargets ?? init.status >= 500);
+    const requestsOwnFault = init.status >= 400 && init.status < 500 && !DEPLOYMENT_4XX.has(init.status);
+    this.countsAgainstHealth = init.countsAgainstHealth ?? (this.tryOtherTargets && !requestsOwnFault);
   }
 
-  /**
-   * Another target may succeed where this one failed: anything that is not the client's own fault.
-   * An upstream 400 (context too long, bad schema) would fail everywhere, so it never falls back.
-   */
+  /** The older name of retrySameTarget, read by provider tests. */
+  get retryable(): boolean {
+    return this.retrySameTarget;
+  }
+
+  /** The older name of tryOtherTargets, read by provider tests. */
   get fallbackable(): boolean {
-    return this.fallbackOverride ?? (this.retryable || this.status >= 500);
+    return this.tryOtherTargets;
   }
 
   toBody(): OpenAIErrorBody {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 }
+
+const CLIENT_CLOSED = 'client_closed';
+
+/** The client went away: nothing to retry, nothing to say about any deployment, nothing to send. */
+export const clientClosed = (provider?: string, cause?: unknown) =>
+  new GatewayError({ status: 499, message: 'client closed the request', code: CLIENT_CLOSED, provider, retrySameTarget: false, tryOtherTargets: false, countsAgainstHealth: false, cause });
+
+export const isClientClosed = (err: GatewayError): boolean => err.code === CLIENT_CLOSED;
+
+/** The whole request ran out of time: no other target can help now, but the slow deployment is counted. */
+export const totalTimeout = (ms: number, provider?: string) =>
+  new GatewayError({ status: 504, message: `request exceeded the total timeout of ${ms} ms`, code: 'total_timeout', provider, retrySameTarget: false, tryOtherTargets: false, countsAgainstHealth: true });
 
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new GatewayError({ status: 400, message, param, code: code ?? 'invalid_request' });
@@ -116,7 +143,7 @@ export const upstreamTimeout = (provider: string, phase: string, ms: number) =>
     message: `${provider}: no ${phase} within ${ms} ms`,
     code: 'upstream_timeout',
     provider,
-    retryable: true,
+    retrySameTarget: true,
   });
 
 export const noProviderAvailable = (model: string, retryAfter: number) =>
@@ -160,7 +187,7 @@ export function toGatewayError(err: unknown, provider?: string): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof Error && err.name === 'AbortError') {
     // Only our own aborts (client gone, or a timeout that is reported separately) produce this.
-    return new GatewayError({ status: 499, message: 'request aborted', code: 'client_closed', provider, retryable: false, fallback: false, cause: err });
+    return clientClosed(provider, err);
   }
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
@@ -177,7 +204,28 @@ export function toGatewayError(err: unknown, provider?: string): GatewayError {
       cause: err,
     });
   }
-  return new GatewayError({ status: 500, message: `${prefix}${message}`, code: 'internal_error', provider, cause: err, retryable: false });
+  // Our own failure (a bug, or a request we could not serialise) says nothing about the deployment's health.
+  return new GatewayError({ status: 500, message: `${prefix}${message}`, code: 'internal_error', provider, cause: err, retrySameTarget: false, countsAgainstHealth: false });
+}
+
+/** What an attempt's end looked like from the router: who stopped it, if anyone. */
+export interface AttemptEnd {
+  clientAborted: boolean;
+  /** Set once the request's total timeout has fired: its length in ms. */
+  totalTimedOutMs: number | undefined;
+  /** The reason the attempt's own controller was aborted with (first-token or idle timeout), if any. */
+  abortReason: unknown;
+}
+
+/**
+ * The one classification of an attempt's failure, before or after its first byte: the client leaving wins, then
+ * the total timeout, then our own timeouts (the abort reason), then whatever the transport or adapter threw.
+ */
+export function attemptFailure(thrown: unknown, end: AttemptEnd, provider?: string): GatewayError {
+  if (end.clientAborted) return clientClosed(provider);
+  if (end.totalTimedOutMs !== undefined) return totalTimeout(end.totalTimedOutMs, provider);
+  if (end.abortReason instanceof GatewayError) return end.abortReason;
+  return toGatewayError(thrown, provider);
 }
 
 export interface UpstreamErrorDetails {
@@ -203,8 +251,8 @@ export function upstreamHttpError(provider: string, status: number, details: Ups
       type: 'api_error',
       message: `${provider} rejected the gateway's credentials or account (HTTP ${status}): ${details.message}`,
       code: details.code ?? 'upstream_auth_error',
-      retryable: false,
-      fallback: true,
+      retrySameTarget: false,
+      tryOtherTargets: true,
     });
   }
   if (status === 429) {
@@ -214,23 +262,23 @@ export function upstreamHttpError(provider: string, status: number, details: Ups
       message,
       code: details.code ?? 'rate_limit_exceeded',
       retryAfter: details.retryAfter,
-      retryable: !details.permanent,
-      fallback: true,
+      retrySameTarget: !details.permanent,
+      tryOtherTargets: true,
     });
   }
   if (status === 408 || status === 504) {
-    return new GatewayError({ ...base, status: 504, message, code: details.code ?? 'upstream_timeout', retryable: true });
+    return new GatewayError({ ...base, status: 504, message, code: details.code ?? 'upstream_timeout', retrySameTarget: true });
   }
   if (status >= 500) {
-    return new GatewayError({ ...base, status: 502, type: 'api_error', message, code: details.code ?? 'upstream_error', retryable: true });
+    return new GatewayError({ ...base, status: 502, type: 'api_error', message, code: details.code ?? 'upstream_error', retrySameTarget: true });
   }
   if (status === 404) {
     // The deployment lacks the model: another target may well have it.
-    return new GatewayError({ ...base, status: 404, message, code: details.code ?? 'model_not_found', retryable: false, fallback: true });
+    return new GatewayError({ ...base, status: 404, message, code: details.code ?? 'model_not_found', retrySameTarget: false, tryOtherTargets: true });
   }
   const clientStatus = status === 422 ? 400 : status;
   // 409 (e.g. a lock timeout upstream) is the one 4xx worth trying again; the rest are the request's own fault.
-  return new GatewayError({ ...base, status: clientStatus, message, retryable: status === 409 });
+  return new GatewayError({ ...base, status: clientStatus, message, retrySameTarget: status === 409 });
 }
 
 /** Retry-After header (seconds or HTTP date) → seconds, undefined when absent or unreadable. */

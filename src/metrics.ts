@@ -46,6 +46,7 @@ export class Metrics implements RouterObserver {
   readonly logSpilled = new Gauge({ name: 'gateway_log_spilled', help: 'Log entries waiting in the spill file', registers: [this.registry] });
   readonly logWritten = new Counter({ name: 'gateway_log_written_total', help: 'Log entries written to the store', registers: [this.registry] });
   readonly logDropped = new Counter({ name: 'gateway_log_dropped_total', help: 'Log entries dropped', registers: [this.registry] });
+  readonly unknownRoutes = new Counter({ name: 'gateway_unknown_route_total', help: 'Requests for a route that does not exist, by method and path area (never the raw path)', labelNames: ['method', 'area'] as const, registers: [this.registry] });
   readonly logDegraded = new Gauge({ name: 'gateway_log_store_degraded', help: '1 while the log store is unreachable', registers: [this.registry] });
 
   constructor(withDefaults = true) {

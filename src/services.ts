@@ -14,6 +14,7 @@ import { HealthTracker } from './routing/health.js';
 import { Prober } from './routing/prober.js';
 import { ModelResolver } from './routing/resolve.js';
 import { Router } from './routing/router.js';
+import { createMemoryState } from './state/memory.js';
 import { proxiesSeenFromContainer } from './upstream/container-proxy.js';
 import { createDispatcher } from './upstream/http.js';
 import type { Dispatcher } from 'undici';
@@ -62,6 +63,7 @@ export async function createServices(config: Config, log: Logger, options: Servi
   const database = await openLogDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate: options.pgliteTemplate });
   const logStore = new LogStore(database);
   const logWriter = new LogWriter(logStore, log, { spillDir: config.logSpillDir, ...options.writer });
+  const state = createMemoryState();
 
   return {
     config,
@@ -73,6 +75,7 @@ export async function createServices(config: Config, log: Logger, options: Servi
     logStore,
     logWriter,
     redact,
+    state,
     dispatcher,
     prober,
     async close() {
@@ -81,6 +84,7 @@ export async function createServices(config: Config, log: Logger, options: Servi
       await logStore.close();
       await registry.close();
       await dispatcher.close();
+      await state.close();
     },
   };
 }

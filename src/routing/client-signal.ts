@@ -1,5 +1,5 @@
 // How the router hears that the client went away. An AbortSignal fits; the HTTP routes pass a ClientConnection
-// (src/routes/client-connection.ts), which costs no AbortSignal (an EventTarget) per request.
+// (src/http/client-connection.ts), which costs no AbortSignal (an EventTarget) per request.
 
 export interface ClientSignal {
   readonly aborted: boolean;

@@ -60,7 +60,7 @@ export class ModelResolver {
       // the router skips them, and answers 503 when none is left.
       const targets = alias.targets.map((t) => {
         const target = splitName(t.model);
-        if (!target) throw new GatewayError({ status: 500, message: `route '${name}' names '${t.model}', which is not provider/model`, code: 'bad_route', retryable: false });
+        if (!target) throw new GatewayError({ status: 500, message: `route '${name}' names '${t.model}', which is not provider/model`, code: 'bad_route', retrySameTarget: false });
         return { ...target, weight: t.weight };
       });
       return {

@@ -2,7 +2,7 @@
 // backoff (honouring Retry-After), fallback, and the four timeouts (connect, first token, idle, total).
 // Records every attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError, invalidRequest, noProviderAvailable, toGatewayError } from '../errors.js';
+import { attemptFailure, clientClosed, GatewayError, invalidRequest, noProviderAvailable } from '../errors.js';
 import type { CallOptions, ChatStreamEvent, Provider } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
@@ -74,9 +74,6 @@ function chatFilter(request: ChatRequest): TargetFilter {
 }
 
 type Call<T> = (provider: Provider, target: Target, options: CallOptions, controller: AbortController) => Promise<T>;
-
-export const clientClosed = () =>
-  new GatewayError({ status: 499, message: 'client closed the request', code: 'client_closed', retryable: false, fallback: false });
 
 const defaultSleep = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal });
 
@@ -223,16 +220,13 @@ export class Router {
           const unsent = neverLeftGateway(controller.signal);
           controller.abort();
           this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: Date.now() - startedAt.getTime(), status: err.upstreamStatus ?? err.status, error: err.message, errorCode: err.code ?? undefined }, 'failure');
-          if (err.code === 'client_closed' || !err.fallbackable || unsent) {
-            // None says anything about the deployment's health (the client left; the request itself was bad; it
-            // ended while still waiting for a pooled connection, so the upstream never saw it).
-            this.health.release(target.provider, target.model);
-            throw err;
-          }
-          this.health.onFailure(target.provider, target.model, err.message);
+          // An attempt that ended while still waiting for a pooled connection never reached the upstream: it says
+          // nothing about the deployment and another target would wait the same way.
+          if (err.countsAgainstHealth && !unsent) this.health.onFailure(target.provider, target.model, err.message);
+          else this.health.release(target.provider, target.model);
+          if (!err.tryOtherTargets || unsent) throw err;
           lastError = err;
-          if (err.code === 'total_timeout') throw err;
-          if (!err.retryable) dead.add(target);
+          if (!err.retrySameTarget) dead.add(target);
           const hinted = err.retryAfter !== undefined ? err.retryAfter * 1000 : 0;
           // A Retry-After longer than we are willing to wait makes this target useless for this request.
           if (hinted > settings.max_retry_after_ms) dead.add(target);
@@ -262,13 +256,8 @@ export class Router {
   }
 
   private classify(thrown: unknown, controller: AbortController | undefined, ctx: RunContext, total: Deadline, provider?: string): GatewayError {
-    if (ctx.signal.aborted) return clientClosed();
-    if (total.timedOut) {
-      return new GatewayError({ status: 504, message: `request exceeded the total timeout of ${total.ms} ms`, code: 'total_timeout', provider, retryable: false, fallback: true });
-    }
-    const reason: unknown = controller?.signal.reason;
-    if (reason instanceof GatewayError) return reason;
-    return toGatewayError(thrown, provider);
+    const end = { clientAborted: ctx.signal.aborted, totalTimedOutMs: total.timedOut ? total.ms : undefined, abortReason: controller?.signal.reason };
+    return attemptFailure(thrown, end, provider);
   }
 
   private record(ctx: RunContext, record: AttemptRecord, outcome: 'success' | 'failure'): void {

@@ -1,7 +1,7 @@
 // A stream past its first event: the rest of the upstream's events under the idle and total timeouts, and the
 // verdict on the deployment once it ends. From here on a failure can no longer fall back; the route reports it
 // in-band.
-import { GatewayError } from '../errors.js';
+import { GatewayError, isClientClosed } from '../errors.js';
 import { bufferedOf, type ChatStreamEvent } from '../providers/provider.js';
 import type { HealthTracker } from './health.js';
 import type { Target } from './resolve.js';
@@ -62,13 +62,14 @@ export function streamHandle(
       result.detach();
       if (!error) {
         health.onSuccess(target.provider, target.model, result.upstreamMs);
-      } else if (error.code === 'client_closed') {
-        health.release(target.provider, target.model);
       } else {
-        health.onFailure(target.provider, target.model, error.message);
-        // The attempt had answered 200; what broke it afterwards belongs in its log row too.
-        record.error = `after the first byte: ${error.message}`;
-        record.errorCode = error.code ?? undefined;
+        if (error.countsAgainstHealth) health.onFailure(target.provider, target.model, error.message);
+        else health.release(target.provider, target.model);
+        // The attempt had answered 200; what broke it afterwards belongs in its log row too (the client leaving does not).
+        if (!isClientClosed(error)) {
+          record.error = `after the first byte: ${error.message}`;
+          record.errorCode = error.code ?? undefined;
+        }
       }
       // A finished stream has released its upstream already; aborting it anyway costs an AbortError with a stack.
       if (error) controller.abort();

@@ -136,7 +136,7 @@ export function mapTransportError(err: unknown, req: Pick<UpstreamRequest, 'prov
       message: `${req.provider}: the outbound proxy refused the connection (HTTP ${proxyStatus})`,
       code: 'upstream_connection_error',
       provider: req.provider,
-      retryable: proxyStatus >= 500,
+      retrySameTarget: proxyStatus >= 500,
       cause: err,
     });
   }

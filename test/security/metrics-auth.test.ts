@@ -2,7 +2,7 @@
 // off by default (as LiteLLM's /metrics); liveness and readiness always stay open for orchestrators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { metricsNeedKey } from '../../src/security/metrics-auth.js';
+import { metricsNeedKey } from '../../src/http/plugins/metrics-auth.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const KEY = 'gw-metrics-key-123456';

@@ -23,6 +23,8 @@ export interface RenderContext {
   createdAt: number;
   /** The model name as the client should see it in bodies (`provider/model` that answered, or as requested). */
   model: string;
+  /** The provider that answered (absent when none did). */
+  provider?: string;
   extras?: unknown;
 }
 

@@ -47,7 +47,7 @@ export interface AnthropicRequestPlan {
 const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 24576 };
 
 const unsupported = (provider: string, param: string, message: string) =>
-  new GatewayError({ status: 400, message: `${provider}: ${message}`, param, code: 'unsupported_parameter', fallback: true });
+  new GatewayError({ status: 400, message: `${provider}: ${message}`, param, code: 'unsupported_parameter', tryOtherTargets: true });
 
 /** What Anthropic cannot express, found deep in the translation; toAnthropicRequest names the configured provider. */
 class Inexpressible extends Error {

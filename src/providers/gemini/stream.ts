@@ -39,7 +39,7 @@ export async function* translateGeminiStream(
       message: `${provider}: the stream ended without a finishReason (truncated upstream response)`,
       code: 'upstream_truncated',
       provider,
-      retryable: true,
+      retrySameTarget: true,
     });
   }
   yield* translator.end();

@@ -43,7 +43,7 @@ function assertFinishReason(reason: string | null | undefined, provider: string)
     message: `${provider}: the upstream stopped for lack of system resources (finish_reason insufficient_system_resource)`,
     code: 'insufficient_system_resource',
     provider,
-    retryable: true,
+    retrySameTarget: true,
   });
 }
 

@@ -60,7 +60,7 @@ export function mapMistralFinishReason(reason: unknown, provider: string): unkno
       message: `${provider}: generation failed upstream (finish_reason error)`,
       code: 'upstream_error',
       provider,
-      retryable: true,
+      retrySameTarget: true,
     });
   }
   return reason;

@@ -1,0 +1,27 @@
+// The HTTP glue every chat surface shares: parse with the surface, run the exchange pipeline, send the surface's
+// JSON or stream its frames. Errors thrown here reach the surface's own error handler (its envelope).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.js';
+import { Exchange } from '../../pipeline/exchange.js';
+import { renderContext, type Pipeline } from '../../pipeline/pipeline.js';
+import { SseWriter } from '../sse-writer.js';
+import type { Surface } from './surface.js';
+
+export interface SurfaceDeps {
+  deps: Deps;
+  pipeline: Pipeline;
+}
+
+/** What a surface folder exports: a function registering its routes in the scope the app gives it. */
+export type SurfaceRoutes = (scope: FastifyInstance, context: SurfaceDeps) => void;
+
+export async function serveChat(pipeline: Pipeline, surface: Surface, endpoint: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const parsed = surface.parse(req.body, req.headers);
+  const x = new Exchange(req, reply.raw, { endpoint, work: { kind: parsed.stream ? 'stream' : 'chat', request: parsed.chat }, sessionId: parsed.sessionId });
+  if (parsed.stream) {
+    await pipeline.stream(x, surface, parsed, new SseWriter(reply));
+    return reply;
+  }
+  const completion = await pipeline.chat(x);
+  return reply.send(surface.renderJson(completion, renderContext(x, parsed)));
+}

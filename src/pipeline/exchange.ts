@@ -1,0 +1,91 @@
+// One proxied request as the pipeline sees it: what was asked, by whom, where it was routed, and how it ended.
+// Every stage reads and writes this one object; its fields are all set in the constructor (one shape, no
+// per-request hidden-class changes on the hot path).
+import type { ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import type { GatewayError } from '../errors.js';
+import { ClientConnection } from '../http/client-connection.js';
+import type { ExchangeContext, ExchangeOutcome } from '../request-log/entry.js';
+import type { RoutePlan, Target } from '../routing/resolve.js';
+import type { AttemptRecord, StreamHandle } from '../routing/router.js';
+import type { ChatRequest } from '../schemas/chat-request.js';
+import type { ChatCompletion } from '../schemas/chat-response.js';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
+
+/** What the route stage is asked to do. */
+export type Work =
+  | { kind: 'chat'; request: ChatRequest }
+  | { kind: 'stream'; request: ChatRequest }
+  | { kind: 'embeddings'; request: EmbeddingsRequest };
+
+export interface ExchangeStart {
+  endpoint: string;
+  work: Work;
+  sessionId: string | undefined;
+}
+
+export class Exchange {
+  readonly requestId: string;
+  readonly endpoint: string;
+  readonly work: Work;
+  /** The model as the client named it. */
+  readonly model: string;
+  readonly keyId: string | undefined;
+  /** performance.now() at the start, for latencies. */
+  readonly started = performance.now();
+  readonly attempts: AttemptRecord[] = [];
+  /** The client going away (the response closed before it finished) cancels everything upstream. */
+  readonly client: ClientConnection;
+  /** What the request log knows from the start. */
+  readonly context: ExchangeContext;
+  /** Set by the resolve stage. */
+  plan: RoutePlan | undefined = undefined;
+  /** Set by the route stage: the deployment that answered, and its answer. */
+  target: Target | undefined = undefined;
+  completion: ChatCompletion | undefined = undefined;
+  embeddings: EmbeddingsResponse | undefined = undefined;
+  stream: StreamHandle | undefined = undefined;
+  /** A stage served the request itself (e.g. from a cache): the stages after it are skipped. */
+  answered = false;
+  /** How it ended, for the record stage; set once by the pipeline. */
+  outcome: ExchangeOutcome | undefined = undefined;
+  error: GatewayError | undefined = undefined;
+  /** How many stages completed enter (so leave runs for exactly those). */
+  entered = 0;
+
+  constructor(
+    readonly req: FastifyRequest,
+    readonly res: ServerResponse,
+    start: ExchangeStart,
+  ) {
+    this.requestId = req.id;
+    this.endpoint = start.endpoint;
+    this.work = start.work;
+    this.model = start.work.request.model;
+    this.keyId = req.gatewayKeyId;
+    this.client = new ClientConnection(res);
+    const chat = start.work.kind === 'embeddings' ? undefined : start.work.request;
+    this.context = {
+      requestId: req.id,
+      startedAt: new Date(),
+      endpoint: start.endpoint,
+      keyId: req.gatewayKeyId,
+      sessionId: start.sessionId,
+      request: chat,
+      requestedModel: chat ? undefined : start.work.request.model,
+      stream: start.work.kind === 'stream',
+      attempts: this.attempts,
+    };
+  }
+
+  elapsed(): number {
+    return performance.now() - this.started;
+  }
+
+  /** Time spent in the gateway: everything except the upstream attempts. */
+  overheadAt(elapsedMs: number): number {
+    let upstream = 0;
+    for (const a of this.attempts) upstream += a.latencyMs;
+    return Math.max(0, elapsedMs - upstream);
+  }
+}

@@ -1,0 +1,161 @@
+// The exchange pipeline: runs the stages in order (authorize → limits → record → resolve → route), then hands
+// the answer to the caller (JSON) or pumps the stream through the surface's renderer, and closes the stages in
+// reverse order once the exchange is over. Each stage runs once per request; nothing here runs per chunk except
+// the pump loop, which adds no closure and no promise turn of its own.
+import type { Deps } from '../deps.js';
+import { clientClosed, isClientClosed, toGatewayError, type GatewayError } from '../errors.js';
+import type { SseWriter } from '../http/sse-writer.js';
+import type { ParsedRequest, RenderContext, Surface } from '../http/surfaces/surface.js';
+import type { ChatStreamEvent } from '../providers/provider.js';
+import type { ChatCompletion } from '../schemas/chat-response.js';
+import type { EmbeddingsResponse } from '../schemas/embeddings.js';
+import type { Exchange } from './exchange.js';
+import { writeGatewayHeaders } from './headers.js';
+import type { Stage } from './stage.js';
+import { StreamAssembler } from './stream-assembler.js';
+
+export class Pipeline {
+  constructor(
+    private readonly deps: Deps,
+    readonly stages: readonly Stage[],
+  ) {}
+
+  async chat(x: Exchange): Promise<ChatCompletion> {
+    await this.enter(x);
+    const completion = x.completion!;
+    const latencyMs = x.elapsed();
+    const overheadMs = x.overheadAt(latencyMs);
+    const choice = completion.choices[0];
+    this.finish(x, overheadMs, {
+      provider: x.target?.provider,
+      model: x.target?.model,
+      status: 200,
+      finishReason: choice?.finish_reason,
+      content: choice?.message.content,
+      toolCalls: choice?.message.tool_calls ?? undefined,
+      usage: completion.usage,
+      latencyMs,
+      overheadMs,
+    });
+    return completion;
+  }
+
+  async embeddings(x: Exchange): Promise<EmbeddingsResponse> {
+    await this.enter(x);
+    const response = x.embeddings!;
+    const latencyMs = x.elapsed();
+    const overheadMs = x.overheadAt(latencyMs);
+    const usage = { prompt_tokens: response.usage.prompt_tokens, completion_tokens: 0, total_tokens: response.usage.total_tokens };
+    this.finish(x, overheadMs, { provider: x.target?.provider, model: x.target?.model, status: 200, usage, latencyMs, overheadMs });
+    return response;
+  }
+
+  /** Errors before the first event propagate (the surface renders them as a normal error response, status intact). */
+  async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
+    await this.enter(x);
+    const handle = x.stream!;
+    const { target } = handle;
+    const assembler = new StreamAssembler();
+    const ttftMs = x.elapsed();
+    const overheadMs = x.overheadAt(ttftMs);
+    this.deps.metrics.ttft.observe({ provider: target.provider, model: target.model }, ttftMs / 1000);
+    writeGatewayHeaders(x, overheadMs);
+    const renderer = surface.openStream(renderContext(x, parsed));
+    writer.open();
+    const preamble = renderer.start();
+    if (preamble !== '') void writer.write(preamble);
+    const includeUsage = parsed.includeUsage;
+    let failure: GatewayError | undefined;
+    try {
+      let next: IteratorResult<ChatStreamEvent> = { done: false, value: handle.first };
+      while (!next.done) {
+        const event = next.value;
+        assembler.add(event.chunk);
+        // The usage-only chunk goes to the client only when it asked for it; we always ask upstream, to log usage.
+        if (includeUsage || event.chunk.choices.length > 0) {
+          const text = renderer.chunk(event);
+          if (text !== '') {
+            const drained = writer.write(text);
+            if (drained) await drained;
+          }
+        }
+        if (x.client.aborted) throw clientClosed();
+        const ready = handle.buffered();
+        next = ready ? { done: false, value: ready } : await handle.rest.next();
+      }
+    } catch (err) {
+      failure = x.client.aborted ? clientClosed(target.provider) : toGatewayError(err, target.provider);
+    }
+    handle.finish(failure);
+    if (failure && !isClientClosed(failure)) {
+      this.deps.metrics.streamErrors.inc({ provider: target.provider, model: target.model });
+      void writer.write(renderer.error(failure, this.deps.redact));
+    }
+    // After an error the stream ends without the dialect's clean end, so no client mistakes it for a whole answer.
+    writer.end(failure ? undefined : renderer.end());
+    x.error = failure;
+    x.outcome = {
+      provider: target.provider,
+      model: target.model,
+      status: failure ? failure.status : 200,
+      finishReason: assembler.finishReason,
+      content: assembler.content,
+      toolCalls: assembler.tools(),
+      usage: assembler.usage,
+      latencyMs: x.elapsed(),
+      ttftMs,
+      overheadMs,
+      partial: failure !== undefined,
+      error: failure?.message,
+      errorCode: failure?.code,
+    };
+    this.leave(x);
+  }
+
+  /** Runs each stage's enter once, in order; a failure is recorded (by the stages that entered) and rethrown. */
+  private async enter(x: Exchange): Promise<void> {
+    const stages = this.stages;
+    try {
+      for (let i = 0; i < stages.length; i++) {
+        const pending = stages[i]!.enter?.(x);
+        if (pending) await pending;
+        x.entered = i + 1;
+        if (x.answered) return;
+      }
+    } catch (err) {
+      throw this.failed(x, err);
+    }
+  }
+
+  private failed(x: Exchange, err: unknown): GatewayError {
+    const error = toGatewayError(err);
+    const last = x.attempts.at(-1);
+    // Error answers are proxied responses too: say how many upstream attempts were made and which answered last.
+    writeGatewayHeaders(x, undefined);
+    x.error = error;
+    x.outcome = { provider: last?.provider, model: last?.model, status: error.status, latencyMs: x.elapsed(), error: error.message, errorCode: error.code };
+    this.leave(x);
+    return error;
+  }
+
+  private finish(x: Exchange, overheadMs: number, outcome: NonNullable<Exchange['outcome']>): void {
+    writeGatewayHeaders(x, overheadMs);
+    x.outcome = outcome;
+    this.leave(x);
+  }
+
+  private leave(x: Exchange): void {
+    for (let i = x.entered - 1; i >= 0; i--) this.stages[i]!.leave?.(x);
+  }
+}
+
+export function renderContext(x: Exchange, parsed: ParsedRequest): RenderContext {
+  const target = x.target;
+  return {
+    requestId: x.requestId,
+    createdAt: Math.floor(x.context.startedAt.getTime() / 1000),
+    model: target ? `${target.provider}/${target.model}` : x.model,
+    provider: target?.provider,
+    extras: parsed.extras,
+  };
+}
