@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Deps } from './deps.js';
+import { registerAdmin } from './http/admin/index.js';
 import { errorHandlerFor } from './http/errors.js';
 import { registerHealth } from './http/ops/health.js';
 import { registerMetrics } from './http/ops/metrics.js';
@@ -67,7 +68,7 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     await registerOpenApi(root, VERSION);
     registerOpenApiDocument(root);
     // Open: the probes and the scrape endpoint (METRICS_AUTH puts the two operator views behind the key).
-    const operatorViewsAuth = metricsAuthHooks(deps.config, createAuthHook(deps.config.apiKeys));
+    const operatorViewsAuth = metricsAuthHooks(deps.config, createAuthHook(deps.config.apiKeys, deps.keys));
     const opsScope = (register: (ops: FastifyInstance, deps: Deps) => void) =>
       root.register(async (ops) => {
         for (const hook of operatorViewsAuth) ops.addHook('onRequest', hook);
@@ -75,8 +76,9 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
       });
     void opsScope(registerHealth);
     void opsScope(registerMetrics);
+    registerAdmin(root, deps);
     void root.register(async (keyed) => {
-      await keyed.register(authPlugin, { keys: deps.config.apiKeys });
+      await keyed.register(authPlugin, { keys: deps.config.apiKeys, directory: deps.keys });
       const pipeline = createPipeline(deps);
       const context: SurfaceDeps = { deps, pipeline };
       for (const surface of SURFACES) void keyed.register(async (scope) => surface(scope, context));
