@@ -15,7 +15,13 @@ export function newVirtualKey(): { key: string; hash: string; prefix: string } {
   return { key, hash: hashKey(key), prefix: key.slice(0, VIRTUAL_KEY_PREFIX.length + 6) };
 }
 
-/** `team_…` / `vk_…`: the creation time first (base36, fixed width), so ids sort by age and serve as a cursor. */
+let lastMs = 0;
+
+/**
+ * `team_…` / `vk_…`: the creation time first (base36, fixed width), so ids sort by age and serve as a cursor. The
+ * time never repeats within a process, so two ids made in one millisecond still sort in the order they were made.
+ */
 export function newId(kind: 'team' | 'vk'): string {
-  return `${kind}_${Date.now().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+  lastMs = Math.max(Date.now(), lastMs + 1);
+  return `${kind}_${lastMs.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
 }
