@@ -1,5 +1,6 @@
 // buildApp(deps): the Fastify instance with its scopes, plugins and routes. It never listens.
-// Scopes: the root (request id, CORS, unknown routes, docs); open ops routes (health, metrics); keyed routes
+// Scopes: the root (request id, CORS, unknown routes, docs); open ops routes (health, metrics); the admin API behind
+// the admin key (only when one is set); keyed routes
 // behind the auth plugin: the surfaces run by the exchange pipeline, and the plain keyed routes (models, history)
 // behind the rate-limit plugin. Each surface answers errors in its own envelope.
 import { randomUUID } from 'node:crypto';
