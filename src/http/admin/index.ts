@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { spendBy, spendQuery } from '../../keys/spend.js';
-import { openAIErrorSchema } from '../openapi-shapes.js';
 import { createAuthHook } from '../plugins/auth.js';
 import { adminAuthHook } from './auth.js';
+import { answers, tags } from './common.js';
 import { registerKeys } from './keys.js';
 import { registerTeams } from './teams.js';
 
@@ -26,7 +26,7 @@ export function registerAdmin(root: FastifyInstance, deps: Deps): void {
     registerKeys(admin, keys, db);
     admin.get(
       '/admin/spend',
-      { schema: { summary: 'Spend summed over the log rows, grouped by key, team, model, provider or day', tags: ['Admin'], querystring: spendQuery, response: { 200: spendSchema, default: openAIErrorSchema } } },
+      { schema: { summary: 'Spend summed over the log rows, grouped by key, team, model, provider or day', tags, querystring: spendQuery, response: answers(spendSchema) } },
       async (req) => {
         const { group_by, from, to } = req.query as z.infer<typeof spendQuery>;
         return { object: 'spend', group_by, data: await spendBy(db, group_by, from, to) };

@@ -6,11 +6,8 @@ import { createdKeySchema, idParams, keyCreateBody, keySchema, keyUpdateBody, ke
 import type { KeyDirectory } from '../../keys/directory.js';
 import { keyUsage, windowQuery } from '../../keys/spend.js';
 import type { LogDb } from '../../request-log/db.js';
-import { openAIErrorSchema } from '../openapi-shapes.js';
-import { notFound } from './teams.js';
+import { answers, notFound, tags } from './common.js';
 
-const tags = ['Admin'];
-const answers = (ok: z.ZodType, status = 200) => ({ [status]: ok, default: openAIErrorSchema });
 const usageQuery = z.object(windowQuery);
 const usageSchema = z.object({ object: z.literal('key_usage'), key_id: z.string(), cost_usd: z.number(), requests: z.number(), prompt_tokens: z.number(), completion_tokens: z.number() });
 

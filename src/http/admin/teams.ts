@@ -2,16 +2,10 @@
 // cached keys of the team pick up its new limits.
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { GatewayError } from '../../errors.js';
 import { idParams, listQuery, pageOf, teamCreateBody, teamSchema, teamUpdateBody, teamView } from '../../keys/admin-shapes.js';
 import type { KeyDirectory } from '../../keys/directory.js';
-import { openAIErrorSchema } from '../openapi-shapes.js';
+import { answers, notFound, tags } from './common.js';
 
-export const notFound = (what: string, id: string, param: string | null = null) =>
-  new GatewayError({ status: 404, message: `No ${what} with id '${id}'.`, code: `${what}_not_found`, param });
-
-const tags = ['Admin'];
-const answers = (ok: z.ZodType, status = 200) => ({ [status]: ok, default: openAIErrorSchema });
 
 export function registerTeams(admin: FastifyInstance, keys: KeyDirectory): void {
   const store = keys.store;
