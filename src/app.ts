@@ -1,11 +1,13 @@
 // buildApp(deps): the Fastify instance with its scopes, plugins and routes. It never listens.
-// Scopes: the root (request id, CORS, unknown routes, docs); open ops routes (health, metrics); keyed routes
+// Scopes: the root (request id, CORS, unknown routes, docs); open ops routes (health, metrics); the admin API behind
+// the admin key (only when one is set); keyed routes
 // behind the auth plugin: the surfaces run by the exchange pipeline, and the plain keyed routes (models, history)
 // behind the rate-limit plugin. Each surface answers errors in its own envelope.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Deps } from './deps.js';
+import { registerAdmin } from './http/admin/index.js';
 import { errorHandlerFor } from './http/errors.js';
 import { registerHealth } from './http/ops/health.js';
 import { registerMetrics } from './http/ops/metrics.js';
@@ -67,7 +69,7 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     await registerOpenApi(root, VERSION);
     registerOpenApiDocument(root);
     // Open: the probes and the scrape endpoint (METRICS_AUTH puts the two operator views behind the key).
-    const operatorViewsAuth = metricsAuthHooks(deps.config, createAuthHook(deps.config.apiKeys));
+    const operatorViewsAuth = metricsAuthHooks(deps.config, createAuthHook(deps.config.apiKeys, deps.keys));
     const opsScope = (register: (ops: FastifyInstance, deps: Deps) => void) =>
       root.register(async (ops) => {
         for (const hook of operatorViewsAuth) ops.addHook('onRequest', hook);
@@ -75,8 +77,9 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
       });
     void opsScope(registerHealth);
     void opsScope(registerMetrics);
+    registerAdmin(root, deps);
     void root.register(async (keyed) => {
-      await keyed.register(authPlugin, { keys: deps.config.apiKeys });
+      await keyed.register(authPlugin, { keys: deps.config.apiKeys, directory: deps.keys });
       const pipeline = createPipeline(deps);
       const context: SurfaceDeps = { deps, pipeline };
       for (const surface of SURFACES) void keyed.register(async (scope) => surface(scope, context));

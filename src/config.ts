@@ -10,6 +10,7 @@ import type { ProviderConfig } from './providers/provider.js';
 import { PROVIDER_TYPES, providerKind, providersFromEnv } from './providers/registry.js';
 import type { BreakerSettings } from './routing/circuit-breaker.js';
 import { envProxySettings, type ProxySettings } from './upstream/container-proxy.js';
+import { priceOverridesSchema, type PriceOverrides } from './usage/prices.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -98,12 +99,15 @@ const fileSchema = z.object({
   models: z.array(modelRouteSchema).default([]),
   routing: routingSchema.partial().default({}),
   breaker: breakerSchema.partial().default({}),
+  prices: priceOverridesSchema.default({}),
 });
 
 export interface Config {
   port: number;
   host: string;
   apiKeys: string[];
+  /** GATEWAY_ADMIN_KEY: the one key that reaches /admin/*; unset, the admin API does not exist. */
+  adminKey: string | undefined;
   allowNoAuth: boolean;
   logLevel: string;
   databaseUrl: string | undefined;
@@ -141,6 +145,8 @@ export interface Config {
   imageFetch: ImageFetchPolicy;
   /** UPSTREAM_MAX_CONNECTIONS: each upstream origin's pool size, unless a provider sets max_connections. */
   upstreamMaxConnections: number;
+  /** The config file's `prices:` (USD per million tokens by provider/model), over the repo's price table. */
+  prices: PriceOverrides;
 }
 
 const IMAGE_FETCH_MODES = { public: 'public', on: 'public', true: 'public', allowlist: 'allowlist', off: 'off', false: 'off' } as const;
@@ -220,6 +226,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     port: int('PORT', env.PORT, 8080),
     host,
     apiKeys,
+    adminKey: env.GATEWAY_ADMIN_KEY?.trim() || undefined,
     allowNoAuth,
     logLevel: env.LOG_LEVEL || 'info',
     databaseUrl: env.DATABASE_URL || undefined,
@@ -255,6 +262,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     metricsAuth: bool('METRICS_AUTH', env.METRICS_AUTH, false),
     imageFetch: imageFetchPolicy(env),
     upstreamMaxConnections: int('UPSTREAM_MAX_CONNECTIONS', env.UPSTREAM_MAX_CONNECTIONS, 1024, 1),
+    prices: file.prices,
   };
 }
 
@@ -275,7 +283,7 @@ function canonicalIPv6(host: string): string | undefined {
 
 /** The contract's rule: an open gateway (no keys) only binds loopback unless explicitly allowed. */
 export function assertSafeBind(config: Config): void {
-  if (config.apiKeys.length === 0 && !isLoopback(config.host) && !config.allowNoAuth) {
+  if (config.apiKeys.length === 0 && !config.adminKey && !isLoopback(config.host) && !config.allowNoAuth) {
     throw new ConfigError(
       `HOST=${config.host} exposes the gateway without GATEWAY_API_KEYS; set keys or GATEWAY_ALLOW_NO_AUTH=true`,
     );

@@ -1,5 +1,6 @@
 // Everything routes need, built once in main (or a test) and handed to buildApp explicitly.
 import type { Config } from './config.js';
+import type { KeyDirectory } from './keys/directory.js';
 import type { Metrics } from './metrics.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { Redactor } from './redact.js';
@@ -9,6 +10,7 @@ import type { HealthTracker } from './routing/health.js';
 import type { ModelResolver } from './routing/resolve.js';
 import type { Router } from './routing/router.js';
 import type { StatePort } from './state/port.js';
+import type { PriceBook } from './usage/cost.js';
 
 export interface Deps {
   config: Config;
@@ -22,4 +24,8 @@ export interface Deps {
   redact: Redactor;
   /** Counters and buckets (rate limits) shared by every replica when Redis backs them; in process otherwise. */
   state: StatePort;
+  /** Virtual keys and teams: present when GATEWAY_ADMIN_KEY is set (without it no virtual key can be made). */
+  keys: KeyDirectory | undefined;
+  /** The price table (the repo's, with the config file's `prices:` over it) that every log row's cost comes from. */
+  prices: PriceBook;
 }

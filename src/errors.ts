@@ -137,6 +137,14 @@ export const invalidApiKey = () =>
     code: 'invalid_api_key',
   });
 
+/** The key (or its team) may not use this model: refused before any upstream call. */
+export const modelNotAllowed = (model: string) =>
+  new GatewayError({ status: 403, message: `This key is not allowed to use the model '${model}'.`, param: 'model', code: 'model_not_allowed' });
+
+/** The key store could not be read: not the caller's fault, worth retrying shortly. */
+export const keyLookupUnavailable = (cause: unknown) =>
+  new GatewayError({ status: 503, message: 'API keys cannot be checked right now; retry shortly.', code: 'key_lookup_unavailable', retryAfter: 1, cause });
+
 export const upstreamTimeout = (provider: string, phase: string, ms: number) =>
   new GatewayError({
     status: 504,

@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
+import { KeyDirectory } from './keys/directory.js';
+import { KeyStore } from './keys/store.js';
 import { redactSecretsInLogs } from './logger.js';
 import { Metrics } from './metrics.js';
 import { createImageFetcher, type ImageFetcher } from './providers/shared/images.js';
@@ -15,6 +17,8 @@ import { Prober } from './routing/prober.js';
 import { ModelResolver } from './routing/resolve.js';
 import { Router } from './routing/router.js';
 import { createMemoryState } from './state/memory.js';
+import type { StatePort } from './state/port.js';
+import { createPriceBook } from './usage/cost.js';
 import { proxiesSeenFromContainer } from './upstream/container-proxy.js';
 import { createDispatcher } from './upstream/http.js';
 import type { Dispatcher } from 'undici';
@@ -33,11 +37,13 @@ export interface ServiceOptions {
   pgliteTemplate?: Blob;
   /** Tests only: how adapters fetch remote image URLs (e.g. one that may reach a loopback http server). */
   fetchImage?: ImageFetcher;
+  /** The state port to use (tests: a Redis adapter shared by two gateways); default: in process. Closed by close. */
+  state?: StatePort;
 }
 
 export async function createServices(config: Config, log: Logger, options: ServiceOptions = {}): Promise<Services> {
   // First, so nothing below can log a key before the scrubber knows it.
-  const secrets = [...config.apiKeys, ...config.providers.map((p) => p.apiKey)];
+  const secrets = [...config.apiKeys, ...(config.adminKey ? [config.adminKey] : []), ...config.providers.map((p) => p.apiKey)];
   const redact = makeRedactor(secrets);
   redactSecretsInLogs(log, secrets);
   for (const notice of config.envNotices) log.warn(notice.fields, notice.message);
@@ -63,7 +69,9 @@ export async function createServices(config: Config, log: Logger, options: Servi
   const database = await openLogDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate: options.pgliteTemplate });
   const logStore = new LogStore(database);
   const logWriter = new LogWriter(logStore, log, { spillDir: config.logSpillDir, ...options.writer });
-  const state = createMemoryState();
+  const state = options.state ?? createMemoryState();
+  const keys = config.adminKey ? new KeyDirectory(new KeyStore(database.db), state) : undefined;
+  await keys?.start();
 
   return {
     config,
@@ -76,10 +84,13 @@ export async function createServices(config: Config, log: Logger, options: Servi
     logWriter,
     redact,
     state,
+    keys,
+    prices: createPriceBook(config.prices),
     dispatcher,
     prober,
     async close() {
       await prober.stop();
+      await keys?.close();
       await logWriter.close();
       await logStore.close();
       await registry.close();

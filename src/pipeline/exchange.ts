@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayError } from '../errors.js';
 import { ClientConnection } from '../http/client-connection.js';
+import type { Principal } from '../keys/principal.js';
 import type { ExchangeContext, ExchangeOutcome } from '../request-log/entry.js';
 import type { RoutePlan, Target } from '../routing/resolve.js';
 import type { AttemptRecord, StreamHandle } from '../routing/router.js';
@@ -31,6 +32,8 @@ export class Exchange {
   /** The model as the client named it. */
   readonly model: string;
   readonly keyId: string | undefined;
+  /** A virtual key's key, team and limits, for the authorize, limits and budget stages (static keys: undefined). */
+  readonly principal: Principal | undefined;
   /** performance.now() at the start, for latencies. */
   readonly started = performance.now();
   readonly attempts: AttemptRecord[] = [];
@@ -63,6 +66,7 @@ export class Exchange {
     this.work = start.work;
     this.model = start.work.request.model;
     this.keyId = req.gatewayKeyId;
+    this.principal = req.gatewayPrincipal;
     this.client = new ClientConnection(res);
     const chat = start.work.kind === 'embeddings' ? undefined : start.work.request;
     this.context = {
@@ -70,6 +74,7 @@ export class Exchange {
       startedAt: new Date(),
       endpoint: start.endpoint,
       keyId: req.gatewayKeyId,
+      teamId: req.gatewayPrincipal?.teamId,
       sessionId: start.sessionId,
       request: chat,
       requestedModel: chat ? undefined : start.work.request.model,

@@ -1,8 +1,10 @@
 // The x-gateway-* headers, written in this one place for every proxied answer (JSON, stream or error): on the raw
 // response, so a stream's writeHead and Fastify's send both carry them.
+import { costHeader } from '../usage/bill.js';
 import type { Exchange } from './exchange.js';
 
-export function writeGatewayHeaders(x: Exchange, overheadMs: number | undefined): void {
+/** `costUsd` only for JSON answers: a stream's headers leave before its cost is known (it is in the log row). */
+export function writeGatewayHeaders(x: Exchange, overheadMs: number | undefined, costUsd?: number): void {
   const res = x.res;
   if (res.headersSent) return;
   res.setHeader('x-gateway-attempts', String(x.attempts.length));
@@ -13,4 +15,5 @@ export function writeGatewayHeaders(x: Exchange, overheadMs: number | undefined)
     res.setHeader('x-gateway-model', `${last.provider}/${last.model}`);
   }
   if (overheadMs !== undefined) res.setHeader('x-gateway-overhead-ms', overheadMs.toFixed(2));
+  if (costUsd !== undefined) res.setHeader('x-gateway-cost-usd', costHeader(costUsd));
 }

@@ -10,7 +10,7 @@ import { resolveStage } from './stages/resolve.js';
 import { routeStage } from './stages/route.js';
 
 export function createPipeline(deps: Deps): Pipeline {
-  const stages: Stage[] = [authorizeStage(deps.config.apiKeys.length > 0)];
+  const stages: Stage[] = [authorizeStage(deps.config.apiKeys.length > 0 || deps.keys !== undefined)];
   const limits = limitsStage(deps);
   // Off (RATE_LIMIT_RPM=0): not in the list at all, so it costs nothing.
   if (limits) stages.push(limits);

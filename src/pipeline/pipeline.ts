@@ -9,6 +9,7 @@ import type { ParsedRequest, RenderContext, Surface } from '../http/surfaces/sur
 import type { ChatStreamEvent } from '../providers/provider.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsResponse } from '../schemas/embeddings.js';
+import { estimatedUsage, exchangeCost } from '../usage/bill.js';
 import type { Exchange } from './exchange.js';
 import { writeGatewayHeaders } from './headers.js';
 import type { Stage } from './stage.js';
@@ -36,6 +37,7 @@ export class Pipeline {
       usage: completion.usage,
       latencyMs,
       overheadMs,
+      costUsd: undefined,
     });
     return completion;
   }
@@ -46,7 +48,7 @@ export class Pipeline {
     const latencyMs = x.elapsed();
     const overheadMs = x.overheadAt(latencyMs);
     const usage = { prompt_tokens: response.usage.prompt_tokens, completion_tokens: 0, total_tokens: response.usage.total_tokens };
-    this.finish(x, overheadMs, { provider: x.target?.provider, model: x.target?.model, status: 200, usage, latencyMs, overheadMs });
+    this.finish(x, overheadMs, { provider: x.target?.provider, model: x.target?.model, status: 200, usage, latencyMs, overheadMs, costUsd: undefined });
     return response;
   }
 
@@ -94,14 +96,18 @@ export class Pipeline {
     // After an error the stream ends without the dialect's clean end, so no client mistakes it for a whole answer.
     writer.end(failure ? undefined : renderer.end());
     x.error = failure;
+    const toolCalls = assembler.tools();
+    // Cut before the usage chunk (by the client or the upstream): billed for what was generated.
+    const billed = assembler.usage ?? estimatedUsage(x.context.request, toolCalls ? assembler.content + JSON.stringify(toolCalls) : assembler.content);
     x.outcome = {
       provider: target.provider,
       model: target.model,
       status: failure ? failure.status : 200,
       finishReason: assembler.finishReason,
       content: assembler.content,
-      toolCalls: assembler.tools(),
+      toolCalls,
       usage: assembler.usage,
+      costUsd: exchangeCost(this.deps.prices, this.deps.registry, target.provider, target.model, billed),
       latencyMs: x.elapsed(),
       ttftMs,
       overheadMs,
@@ -139,7 +145,9 @@ export class Pipeline {
   }
 
   private finish(x: Exchange, overheadMs: number, outcome: NonNullable<Exchange['outcome']>): void {
-    writeGatewayHeaders(x, overheadMs);
+    const { provider, model, usage } = outcome;
+    if (provider && model && usage) outcome.costUsd = exchangeCost(this.deps.prices, this.deps.registry, provider, model, usage);
+    writeGatewayHeaders(x, overheadMs, outcome.costUsd);
     x.outcome = outcome;
     this.leave(x);
   }

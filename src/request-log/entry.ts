@@ -10,6 +10,7 @@ export interface ExchangeRecord {
   startedAt: Date;
   endpoint: string;
   keyId?: string;
+  teamId?: string;
   sessionId?: string;
   request?: ChatRequest;
   requestedModel?: string;
@@ -28,12 +29,14 @@ export interface ExchangeRecord {
   partial?: boolean;
   error?: string;
   errorCode?: string | null;
+  /** USD; undefined when the model has no known price (or nothing was generated). */
+  costUsd?: number;
 }
 
 /** What is known of an exchange when it starts. */
 export type ExchangeContext = Pick<
   ExchangeRecord,
-  'requestId' | 'startedAt' | 'endpoint' | 'keyId' | 'sessionId' | 'request' | 'requestedModel' | 'stream' | 'attempts'
+  'requestId' | 'startedAt' | 'endpoint' | 'keyId' | 'teamId' | 'sessionId' | 'request' | 'requestedModel' | 'stream' | 'attempts'
 >;
 
 /** How it ended. */
@@ -50,6 +53,7 @@ export function exchangeRecord(c: ExchangeContext, o: ExchangeOutcome): Exchange
     startedAt: c.startedAt,
     endpoint: c.endpoint,
     keyId: c.keyId,
+    teamId: c.teamId,
     sessionId: c.sessionId,
     request: c.request,
     requestedModel: c.requestedModel,
@@ -68,6 +72,7 @@ export function exchangeRecord(c: ExchangeContext, o: ExchangeOutcome): Exchange
     partial: o.partial,
     error: o.error,
     errorCode: o.errorCode,
+    costUsd: o.costUsd,
   } satisfies Record<keyof ExchangeRecord, unknown>;
 }
 
@@ -113,6 +118,7 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       xRequestId: record.requestId,
       createdAt: record.startedAt,
       keyId: record.keyId ?? null,
+      teamId: record.teamId ?? null,
       endpoint: record.endpoint,
       requestedModel: record.requestedModel ?? record.request?.model ?? null,
       stream: record.stream,
@@ -139,6 +145,7 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       partial: record.partial ?? false,
       error: record.error ? redact(record.error) : null,
       errorCode: record.errorCode ?? null,
+      costUsd: record.costUsd ?? null,
     },
     attempts: record.attempts.map((a, i) => ({
       id: `${rowId}#${i + 1}`,

@@ -44,6 +44,7 @@ function requestRow(r: LogRequest): string {
     x_request_id: r.xRequestId,
     created_at: isoTimestamp(r.createdAt),
     key_id: r.keyId,
+    team_id: r.teamId,
     endpoint: r.endpoint,
     requested_model: r.requestedModel,
     stream: r.stream,
@@ -67,6 +68,7 @@ function requestRow(r: LogRequest): string {
     partial: r.partial,
     error: r.error,
     error_code: r.errorCode,
+    cost_usd: r.costUsd,
   };
   const head = JSON.stringify(row);
   return `${head.slice(0, -1)},"request_body":${r.requestBodyJson ?? 'null'},"tool_calls":${r.toolCallsJson ?? 'null'}}`;

@@ -1,5 +1,5 @@
 // The log store's tables: one row per request with its result, one row per upstream attempt.
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, numeric, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const requestLogs = pgTable(
   'request_logs',
@@ -10,6 +10,8 @@ export const requestLogs = pgTable(
     xRequestId: text('x_request_id'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     keyId: text('key_id'),
+    /** The virtual key's team (the built-in team of the static keys: null). */
+    teamId: text('team_id'),
     endpoint: text('endpoint').notNull(),
     requestedModel: text('requested_model'),
     stream: boolean('stream').notNull().default(false),
@@ -36,6 +38,8 @@ export const requestLogs = pgTable(
     partial: boolean('partial').notNull().default(false),
     error: text('error'),
     errorCode: text('error_code'),
+    /** USD from the price table; null when the model has no known price. */
+    costUsd: numeric('cost_usd', { precision: 20, scale: 11, mode: 'number' }),
   },
   (t) => [
     index('request_logs_created_at_idx').on(t.createdAt),

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { ImageFetcher } from '../../src/providers/shared/images.js';
 import type { WriterOptions } from '../../src/request-log/writer.js';
+import type { StatePort } from '../../src/state/port.js';
 import { createServices, type Services } from '../../src/services.js';
 
 export interface TestGateway {
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   configure?(config: Config): void;
   /** How adapters fetch remote image URLs (the code-only seam in ProviderDeps); default: https only. */
   fetchImage?: ImageFetcher;
+  /** The state port (e.g. a Redis adapter two gateways share); closed with the gateway. */
+  state?: StatePort;
 }
 
 let template: Promise<Blob> | undefined;
@@ -63,6 +66,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     writer: { flushIntervalMs: 20, spillDir: undefined, ...options.writer },
     pgliteTemplate: config.databaseUrl ? undefined : await pgliteTemplate(),
     fetchImage: options.fetchImage,
+    state: options.state,
   });
   const app = buildApp(services, log);
   await app.listen({ port: 0, host: '127.0.0.1' });

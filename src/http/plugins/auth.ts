@@ -1,15 +1,21 @@
 // Gateway API keys as a plugin: the routes registered beside it need a key (Authorization: Bearer, X-Internal-Auth
-// or X-API-Key), compared in constant time; requests carry a key id, never the key. Runs on onRequest, so a caller
+// or X-API-Key): a static key (GATEWAY_API_KEYS, compared in constant time) or a virtual `sk-gw-` key (looked up by
+// hash in the key directory); requests carry a key id and principal, never the key. Runs on onRequest, so a caller
 // without a key is refused before its body is read.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { invalidApiKey } from '../../errors.js';
+import { invalidApiKey, keyLookupUnavailable } from '../../errors.js';
+import type { KeyDirectory } from '../../keys/directory.js';
+import type { Principal } from '../../keys/principal.js';
+import { isVirtualKey } from '../../keys/token.js';
 import { sharedHooks } from './shared-hooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Short hash of the key used, for logs and rate limits. */
     gatewayKeyId?: string;
+    /** A virtual key's owner and limits (undefined for static keys). */
+    gatewayPrincipal?: Principal;
   }
 }
 
@@ -24,31 +30,59 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   return typeof value === 'string' ? value.trim() : undefined;
 };
 
-function presentedKey(req: FastifyRequest): string | undefined {
+export function presentedKey(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
   // Anthropic's SDKs send the key as x-api-key.
   return header(req, 'x-internal-auth') ?? header(req, 'x-api-key');
 }
 
-/** Comparing fixed-length digests keeps the comparison constant-time whatever the key lengths. */
-export function createAuthHook(keys: string[]) {
+/** A static key's id, or undefined; comparing fixed-length digests keeps it constant-time whatever the lengths. */
+export function staticKeyMatcher(keys: readonly string[]): (key: string) => string | undefined {
   const digests = keys.map((k) => ({ digest: digest(k), id: keyId(k) }));
-  return async function authenticate(req: FastifyRequest): Promise<void> {
-    if (digests.length === 0) return;
-    const key = presentedKey(req);
-    if (!key) throw invalidApiKey();
+  return (key) => {
     const presented = digest(key);
     let match: string | undefined;
     for (const candidate of digests) {
       if (timingSafeEqual(candidate.digest, presented)) match = candidate.id;
     }
+    return match;
+  };
+}
+
+async function lookupVirtual(directory: KeyDirectory, key: string): Promise<Principal | undefined> {
+  try {
+    return await directory.lookup(key);
+  } catch (err) {
+    throw keyLookupUnavailable(err);
+  }
+}
+
+/**
+ * Keys are required when static keys are configured or virtual keys can exist (an admin key is set, so there is
+ * a key directory); otherwise the gateway is open (loopback only, see assertSafeBind).
+ */
+export function createAuthHook(keys: readonly string[], directory?: KeyDirectory) {
+  const matchStatic = staticKeyMatcher(keys);
+  const required = keys.length > 0 || directory !== undefined;
+  return async function authenticate(req: FastifyRequest): Promise<void> {
+    if (!required) return;
+    const key = presentedKey(req);
+    if (!key) throw invalidApiKey();
+    if (directory && isVirtualKey(key)) {
+      const principal = await lookupVirtual(directory, key);
+      if (!principal) throw invalidApiKey();
+      req.gatewayKeyId = principal.keyId;
+      req.gatewayPrincipal = principal;
+      return;
+    }
+    const match = matchStatic(key);
     if (!match) throw invalidApiKey();
     req.gatewayKeyId = match;
   };
 }
 
-export const authPlugin = sharedHooks(async (scope: FastifyInstance, opts: { keys: string[] }) => {
-  if (opts.keys.length === 0) return;
-  scope.addHook('onRequest', createAuthHook(opts.keys));
+export const authPlugin = sharedHooks(async (scope: FastifyInstance, opts: { keys: string[]; directory?: KeyDirectory }) => {
+  if (opts.keys.length === 0 && !opts.directory) return;
+  scope.addHook('onRequest', createAuthHook(opts.keys, opts.directory));
 });

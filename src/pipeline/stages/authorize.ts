@@ -1,7 +1,8 @@
 // authorize: may this caller use this endpoint and model? The auth plugin has already checked the key itself
-// (before the body was read); this stage fails closed if a proxied route was ever registered outside its scope.
-// Per-key model allow-lists (the keys issue) land here.
-import { invalidApiKey } from '../../errors.js';
+// (before the body was read); this stage fails closed if a proxied route was ever registered outside its scope,
+// and refuses a model outside the virtual key's (or its team's) allow-list before anything is routed.
+import { invalidApiKey, modelNotAllowed } from '../../errors.js';
+import { modelAllowed } from '../../keys/limits.js';
 import type { Stage } from '../stage.js';
 
 export function authorizeStage(keysConfigured: boolean): Stage {
@@ -9,6 +10,10 @@ export function authorizeStage(keysConfigured: boolean): Stage {
     name: 'authorize',
     enter(x) {
       if (keysConfigured && x.keyId === undefined) throw invalidApiKey();
+      const principal = x.principal;
+      if (principal && !(modelAllowed(principal.keyLimits.allowedModels, x.model) && modelAllowed(principal.teamLimits.allowedModels, x.model))) {
+        throw modelNotAllowed(x.model);
+      }
     },
   };
 }

@@ -1,0 +1,36 @@
+// The admin API under /admin/*, in its own scope behind the admin key; not registered at all (404) without one.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Deps } from '../../deps.js';
+import { spendBy, spendQuery } from '../../keys/spend.js';
+import { createAuthHook } from '../plugins/auth.js';
+import { adminAuthHook } from './auth.js';
+import { answers, tags } from './common.js';
+import { registerKeys } from './keys.js';
+import { registerTeams } from './teams.js';
+
+const spendSchema = z.object({
+  object: z.literal('spend'),
+  group_by: z.string(),
+  data: z.array(z.object({ group: z.string().nullable(), cost_usd: z.number(), requests: z.number(), prompt_tokens: z.number(), completion_tokens: z.number() })),
+});
+
+export function registerAdmin(root: FastifyInstance, deps: Deps): void {
+  const { adminKey } = deps.config;
+  const keys = deps.keys;
+  if (!adminKey || !keys) return;
+  const db = deps.logStore.database.db;
+  void root.register(async (admin) => {
+    admin.addHook('onRequest', adminAuthHook(adminKey, createAuthHook(deps.config.apiKeys, keys)));
+    registerTeams(admin, keys);
+    registerKeys(admin, keys, db);
+    admin.get(
+      '/admin/spend',
+      { schema: { summary: 'Spend summed over the log rows, grouped by key, team, model, provider or day', tags, querystring: spendQuery, response: answers(spendSchema) } },
+      async (req) => {
+        const { group_by, from, to } = req.query as z.infer<typeof spendQuery>;
+        return { object: 'spend', group_by, data: await spendBy(db, group_by, from, to) };
+      },
+    );
+  });
+}
