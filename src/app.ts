@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createAuthHook } from './auth.js';
 import type { Deps } from './deps.js';
 import { GatewayError, toGatewayError } from './errors.js';
+import { registerAnthropicMessages } from './http/surfaces/anthropic-messages/routes.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerEmbeddings } from './routes/embeddings.js';
 import { registerHealth } from './routes/health.js';
@@ -108,5 +109,6 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   registerChatCompletions(app, deps);
   registerEmbeddings(app, deps);
   registerSimpleApi(app, deps);
+  registerAnthropicMessages(app, deps);
   return app;
 }

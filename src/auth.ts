@@ -1,4 +1,4 @@
-// Gateway API keys: Bearer or X-Internal-Auth, compared in constant time; requests carry a key id, never the key.
+// Gateway API keys: Bearer, X-Internal-Auth or x-api-key, compared in constant time; requests carry a key id, never the key.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { invalidApiKey } from './errors.js';
@@ -19,8 +19,9 @@ export function keyId(key: string): string {
 function presentedKey(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
-  const internal = req.headers['x-internal-auth'];
-  return typeof internal === 'string' ? internal.trim() : undefined;
+  // x-api-key is how Anthropic clients send a key (the Messages surface).
+  const other = req.headers['x-internal-auth'] ?? req.headers['x-api-key'];
+  return typeof other === 'string' ? other.trim() : undefined;
 }
 
 /** Comparing fixed-length digests keeps the comparison constant-time whatever the key lengths. */
