@@ -101,6 +101,14 @@ describe('keys, aliases and the log', () => {
     expect((await fetch(`${world.gateway.url}/v1/models`, { headers: { 'x-api-key': 'wrong' } })).status).toBe(401);
   });
 
+  it("Claude Code's ?beta=true paths and anthropic-beta header reach the same routes", async () => {
+    const headers = { 'x-api-key': GATEWAY_KEY, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'interleaved-thinking-2025-05-14' };
+    const created = await post('/v1/messages?beta=true', JSON.stringify(ask('mock/echo')), headers);
+    expect(created).toMatchObject({ status: 200, body: { type: 'message', content: [{ type: 'text', text: 'Capital of France?' }] } });
+    const counted = await post('/v1/messages/count_tokens?beta=true', JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'abcdefgh' }] }), headers);
+    expect(counted).toEqual({ status: 200, body: { input_tokens: 2 } });
+  });
+
   it('a claude-* name mapped by a config alias goes where the alias says', async () => {
     world.gemini.reply({ kind: 'json', body: { candidates: [{ content: { role: 'model', parts: [{ text: TEXT }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2 } } });
     const { data, response } = await world.client.messages.create(ask('claude-haiku-4-5-20251001')).withResponse();
