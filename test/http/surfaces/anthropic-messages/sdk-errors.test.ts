@@ -54,6 +54,14 @@ describe('errors, each as its own SDK class and in Anthropic’s envelope', () =
     expect(await failure(world.client.messages.countTokens({ model: 'nowhere-model', messages: [{ role: 'user', content: 'x' }] }))).toBeInstanceOf(NotFoundError);
   });
 
+  it('an upstream 400 that quotes the provider key reaches the client redacted', async () => {
+    world.anthropic.reply({ kind: 'error', status: 400, type: 'invalid_request_error', message: 'prompt too long for key sk-ant-upstream' });
+    const err = await failure(world.client.messages.create(ask('anthropic/claude-sonnet-4-5')));
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as APIError).message).toContain('prompt too long');
+    expect((err as APIError).message).not.toContain('sk-ant-upstream');
+  });
+
   it('429: an upstream rate limit is a RateLimitError with retry-after', async () => {
     world.openai.enqueue({ status: 429, headers: { 'retry-after': '17' }, json: openAIErrorBody('Rate limit reached', 'requests', 'rate_limit_exceeded') });
     const err = await failure(world.client.messages.create(ask('openai/gpt-4o-mini')));
@@ -122,5 +130,8 @@ describe('keys, aliases and the log', () => {
     await world.gateway.flushLogs();
     const { request } = await world.gateway.services.logStore.byId(response.headers.get('x-request-id')!);
     expect(request).toMatchObject({ endpoint: '/v1/messages', provider: 'mock', status: 200 });
+    // The key arrived as x-api-key all along: neither it nor any upstream key is in a log line.
+    const logs = world.gateway.logLines.join('\n');
+    for (const secret of [GATEWAY_KEY, 'sk-ant-upstream', 'sk-openai-upstream', 'gemini-upstream-key']) expect(logs).not.toContain(secret);
   });
 });
