@@ -3,6 +3,7 @@
 // headers, config aliases for claude-* names and the log row.
 import Anthropic, { APIError, AuthenticationError, BadRequestError, NotFoundError, OverloadedError, RateLimitError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anthropicMessage } from '../../../fakes/anthropic-upstream.js';
 import { openAIErrorBody } from '../../../fakes/openai-upstream.js';
 import { GATEWAY_KEY, TEXT, startMessagesWorld, type MessagesWorld } from './sdk-harness.js';
 
@@ -123,6 +124,13 @@ describe('keys, aliases and the log', () => {
     expect(data.content).toEqual([{ type: 'text', text: TEXT, citations: null }]);
     expect(response.headers.get('x-gateway-provider')).toBe('gemini');
     expect(data.model).toBe('gemini/gemini-2.5-flash');
+  });
+
+  it('a bare dated claude-* id that only Anthropic lists resolves to Anthropic', async () => {
+    world.anthropic.reply({ kind: 'message', message: anthropicMessage({ content: [{ type: 'text', text: TEXT }] }) });
+    const { data, response } = await world.client.messages.create(ask('claude-sonnet-4-5-20250929')).withResponse();
+    expect(data.content).toEqual([{ type: 'text', text: TEXT, citations: null }]);
+    expect(response.headers.get('x-gateway-provider')).toBe('anthropic');
   });
 
   it('logs the request with endpoint /v1/messages', async () => {
