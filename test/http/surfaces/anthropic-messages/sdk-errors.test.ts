@@ -5,7 +5,7 @@ import Anthropic, { APIError, AuthenticationError, BadRequestError, NotFoundErro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anthropicMessage } from '../../../fakes/anthropic-upstream.js';
 import { openAIErrorBody } from '../../../fakes/openai-upstream.js';
-import { GATEWAY_KEY, TEXT, startMessagesWorld, type MessagesWorld } from './sdk-harness.js';
+import { GATEWAY_KEY, TEXT, startMessagesWorld, type MessagesWorld, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
 
 let world: MessagesWorld;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ beforeAll(async () => {
     aliases: { 'claude-haiku-4-5-20251001': 'gemini/gemini-2.5-flash', 'claude-offline': 'offline/some-model' },
     env: { BODY_LIMIT_BYTES: String(64 * 1024) },
   });
-});
+}, WORLD_START_TIMEOUT_MS);
 afterAll(() => world?.close());
 
 const ask = (model: string): Anthropic.MessageCreateParamsNonStreaming => ({ model, max_tokens: 64, messages: [{ role: 'user', content: 'Capital of France?' }] });

@@ -119,6 +119,9 @@ export interface MessagesWorld {
   close(): Promise<void>;
 }
 
+/** Three fakes, a gateway and its PGlite log store: slow to start on a shared, loaded machine. */
+export const WORLD_START_TIMEOUT_MS = 120_000;
+
 export interface WorldOptions {
   /** Config-file aliases: name → one provider/model target. */
   aliases?: Record<string, string>;

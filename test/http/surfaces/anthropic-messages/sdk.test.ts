@@ -5,12 +5,12 @@ import Anthropic, { BadRequestError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_THINKING_SIGNATURE } from '../../../../src/http/surfaces/anthropic-messages/thinking.js';
 import { withoutId } from './sdk-stream.js';
-import { CALL, GEMINI_SIGNATURE, REASONING, TEXT, WEATHER_TOOL, startMessagesWorld, type AnswerKind, type MessagesWorld, type Target } from './sdk-harness.js';
+import { CALL, GEMINI_SIGNATURE, REASONING, TEXT, WEATHER_TOOL, startMessagesWorld, type AnswerKind, type MessagesWorld, type Target, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
 
 let world: MessagesWorld;
 beforeAll(async () => {
   world = await startMessagesWorld();
-});
+}, WORLD_START_TIMEOUT_MS);
 afterAll(() => world?.close());
 
 const QUESTION = 'Capital of France?';

@@ -2,12 +2,12 @@
 // tool_choice, thinking and sampling: inline snapshots of the translated bodies, one per provider family.
 import type Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEATHER_TOOL, startMessagesWorld, type MessagesWorld } from './sdk-harness.js';
+import { WEATHER_TOOL, startMessagesWorld, type MessagesWorld, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
 
 let world: MessagesWorld;
 beforeAll(async () => {
   world = await startMessagesWorld();
-});
+}, WORLD_START_TIMEOUT_MS);
 afterAll(() => world?.close());
 
 const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
