@@ -123,4 +123,9 @@ export interface ProviderKind {
    * with the first model it lists, since a local server serves whatever was pulled.
    */
   local?: LocalDiscovery;
+  /**
+   * Bare model names this kind serves even when no provider lists them (its own model family): they route to the
+   * first provider of this kind unless an alias maps them elsewhere.
+   */
+  claimsBareNames?: RegExp;
 }
