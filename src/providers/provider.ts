@@ -1,7 +1,7 @@
 // The provider interface every adapter implements: OpenAI shapes in, OpenAI shapes out, errors as GatewayErrors.
 import type { Dispatcher } from 'undici';
 import type { ChatRequest } from '../schemas/chat-request.js';
-import type { ChatCompletion, ChatCompletionChunk } from '../schemas/chat-response.js';
+import type { ChatCompletion, ChatCompletionChunk, Usage } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 import type { ImageFetcher } from './shared/images.js';
 import type { PROVIDER_KINDS } from './registry.js';
@@ -75,6 +75,17 @@ export interface BufferedStream {
 export const bufferedOf = (iterator: object): BufferedStream | undefined =>
   typeof (iterator as Partial<BufferedStream>).buffered === 'function' ? (iterator as BufferedStream) : undefined;
 
+/** A native pass-through's answer: the upstream's 2xx bytes, forwarded unchanged, with usage read on the way. */
+export interface PassthroughAnswer {
+  contentType: string;
+  /** Ends when the upstream's body does; throws GatewayError if it fails midway. */
+  body: AsyncIterable<Buffer>;
+  /** Usage read from the bytes so far (complete once `body` has ended), in the internal shape. */
+  usage(): Usage | undefined;
+  /** The upstream's stop reason, as the dialect spells it, once known. */
+  stopReason(): string | undefined;
+}
+
 export interface Provider {
   readonly id: string;
   readonly type: ProviderType;
@@ -90,6 +101,13 @@ export interface Provider {
    */
   chatStream(request: ChatRequest, model: string, options: CallOptions): Promise<AsyncIterable<ChatStreamEvent>>;
   embeddings?(request: EmbeddingsRequest, model: string, options: CallOptions): Promise<EmbeddingsResponse>;
+  /** Inbound dialects (surface names) this provider speaks natively and relays untranslated through `passthrough`. */
+  readonly passthroughDialects?: readonly string[];
+  /**
+   * The client's body sent as is (its `model` already the upstream's), with the dialect's own headers (version,
+   * betas); resolves on a 2xx, throws GatewayError otherwise, like chat.
+   */
+  passthrough?(dialect: string, body: Record<string, unknown>, headers: Record<string, string>, options: CallOptions): Promise<PassthroughAnswer>;
   close?(): Promise<void>;
 }
 

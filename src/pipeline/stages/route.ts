@@ -1,7 +1,14 @@
 // route: runs the work against the plan through the router (retries, fallback, breakers, timeouts); a stream is
-// opened up to its first event, so anything failing before then can still fall back.
+// opened up to its first event, so anything failing before then can still fall back. A request whose first
+// deployment speaks the surface's dialect natively is relayed untranslated instead.
 import type { Router } from '../../routing/router.js';
 import type { Stage } from '../stage.js';
+
+function stringHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
+  return out;
+}
 
 export function routeStage(router: Router): Stage {
   return {
@@ -11,6 +18,12 @@ export function routeStage(router: Router): Stage {
       if (!plan) throw new Error('route stage ran before resolve');
       const run = { signal: x.client, attempts: x.attempts };
       const work = x.work;
+      if (work.kind !== 'embeddings' && x.dialect && router.relays(x.dialect, plan)) {
+        x.relay = await router.passthrough(x.dialect, x.req.body as Record<string, unknown>, stringHeaders(x.req.headers), plan, run);
+        x.target = x.relay.target;
+        return;
+      }
+      if (x.untranslatable) throw x.untranslatable;
       if (work.kind === 'stream') {
         x.stream = await router.stream(work.request, plan, run);
         x.target = x.stream.target;

@@ -23,21 +23,26 @@ export function isServerTool(tool: Tool): boolean {
   return tool.type != null && tool.type !== 'custom';
 }
 
+/** The refusal a request with a server tool gets from every target but a native pass-through. */
+function serverToolRefusal(tools: Tool[]): GatewayError | undefined {
+  const i = tools.findIndex(isServerTool);
+  if (i < 0) return undefined;
+  return new GatewayError({
+    status: 400,
+    message: `Server tool '${tools[i]!.type}' (tools[${i}]) runs only on Anthropic; it cannot be translated for this model's provider.`,
+    param: `tools[${i}].type`,
+    code: 'unsupported_tool',
+  });
+}
+
 function toFunctionTools(tools: Tool[]): FunctionTool[] {
-  return tools.map((tool, i) => {
-    if (isServerTool(tool)) {
-      throw new GatewayError({
-        status: 400,
-        message: `Server tool '${tool.type}' (tools[${i}]) runs only on Anthropic; it cannot be translated for this model's provider.`,
-        param: `tools[${i}].type`,
-        code: 'unsupported_tool',
-      });
-    }
+  return tools.flatMap((tool, i): FunctionTool[] => {
+    if (isServerTool(tool)) return [];
     if (!tool.input_schema) {
       throw new GatewayError({ status: 400, message: `tools[${i}].input_schema: Field required`, param: `tools[${i}].input_schema`, code: 'missing_required_parameter' });
     }
     const description = tool.description ? { description: tool.description } : {};
-    return { type: 'function', function: { name: tool.name, ...description, parameters: tool.input_schema } };
+    return [{ type: 'function', function: { name: tool.name, ...description, parameters: tool.input_schema } }];
   });
 }
 
@@ -97,6 +102,7 @@ export function parseMessagesRequest(raw: unknown, headers: Record<string, strin
     // message_delta carries the usage, so the renderer needs the usage-only chunk.
     includeUsage: true,
     ...(typeof session === 'string' && session ? { sessionId: session } : {}),
+    untranslatable: serverToolRefusal(body.tools ?? []),
     extras,
   };
 }

@@ -205,11 +205,14 @@ describe('parse: refusals', () => {
     expect([err.status, err.param, err.code]).toEqual([400, 'max_tokens', 'missing_required_parameter']);
   });
 
-  it('server tools are a clear invalid_request_error', () => {
-    const err = refusal({ ...base, messages: user, tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] });
+  // Since the pass-through, a server tool is refused only where the request must be translated (the route stage
+  // throws `untranslatable` for a non-native target), so parse returns the refusal instead of throwing it.
+  it('server tools are a clear invalid_request_error for translated targets', () => {
+    const err = parse({ ...base, messages: user, tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] }).untranslatable!;
     expect([err.status, err.param, err.code]).toEqual([400, 'tools[0].type', 'unsupported_tool']);
     expect(err.message).toContain("'web_search_20250305'");
-    expect(refusal({ ...base, messages: user, tools: [{ type: 'bash_20250124', name: 'bash' }] }).param).toBe('tools[0].type');
+    expect(parse({ ...base, messages: user, tools: [{ name: 'f', input_schema: {} }, { type: 'bash_20250124', name: 'bash' }] }).untranslatable?.param).toBe('tools[1].type');
+    expect(parse({ ...base, messages: user, tools: [{ name: 'f', input_schema: {} }] }).untranslatable).toBeUndefined();
   });
 
   it('unknown block types, misplaced blocks and untranslatable sources name the field', () => {

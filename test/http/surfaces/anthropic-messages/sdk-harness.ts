@@ -1,4 +1,4 @@
-// One gateway in front of every fake (mock, an OpenAI-wire upstream, Gemini, Anthropic as a translated target) and
+// One gateway in front of every fake (mock, an OpenAI-wire upstream, Gemini, Anthropic through the pass-through) and
 // the real @anthropic-ai/sdk pointed at it; each target scripts the same canonical answers in its own wire format.
 import Anthropic from '@anthropic-ai/sdk';
 import { anthropicMessage, startFakeAnthropic, type FakeAnthropic, type Json } from '../../../fakes/anthropic-upstream.js';
@@ -12,6 +12,8 @@ export const REASONING = 'The user asks for a capital; Paris.';
 export const CALL = { name: 'get_weather', args: { city: 'Paris' } } as const;
 /** Gemini signs its function calls; the gateway must hand the signature back on the next turn. */
 export const GEMINI_SIGNATURE = 'c2lnbmF0dXJlLWdlbWluaQ==';
+/** Anthropic signs its thinking blocks; through the pass-through the client sees and replays this one. */
+export const ANTHROPIC_SIGNATURE = 'c2lnbmF0dXJlLWFudGhyb3BpYw==';
 /** 11 prompt tokens (4 cached), 7 completion tokens. */
 export const USAGE = { prompt: 11, completion: 7, cached: 4 } as const;
 
@@ -29,6 +31,8 @@ export interface Target {
   model: string;
   tools: boolean;
   reasoning: boolean;
+  /** Relayed untranslated (a provider speaking the Messages API): the client sees the upstream's own bytes. */
+  passthrough?: boolean;
   /** Expected usage as the Anthropic client sees it. */
   usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number };
   /** Scripts the next answer; the mock answers by itself (echo). */
@@ -88,14 +92,14 @@ function geminiTarget(fake: FakeGeminiUpstream): Target {
 function anthropicTarget(fake: FakeAnthropic): Target {
   const reply = (answer: AnswerKind) => {
     const content: Json[] = [];
-    if (answer.startsWith('reasoning')) content.push({ type: 'thinking', thinking: REASONING, signature: 'c2lnbmF0dXJlLWFudGhyb3BpYw==' });
+    if (answer.startsWith('reasoning')) content.push({ type: 'thinking', thinking: REASONING, signature: ANTHROPIC_SIGNATURE });
     if (answer.endsWith('tools')) content.push({ type: 'tool_use', id: 'toolu_01E2eWeather', name: CALL.name, input: CALL.args });
     else content.push({ type: 'text', text: TEXT });
     // The fake turns the whole message into the matching event sequence when the request streams.
     fake.reply({ kind: 'message', message: anthropicMessage({ content, stop_reason: answer.endsWith('tools') ? 'tool_use' : 'end_turn', usage: anthropicUsage }) });
   };
   const bodies = () => fake.requests.filter((r) => r.method === 'POST' && r.url === '/v1/messages').map((r) => r.body);
-  return { name: 'anthropic', model: 'anthropic/claude-sonnet-4-5', tools: true, reasoning: true, usage: expectedUsage, reply, bodies };
+  return { name: 'anthropic', model: 'anthropic/claude-sonnet-4-5', tools: true, reasoning: true, passthrough: true, usage: expectedUsage, reply, bodies };
 }
 
 const mockTarget: Target = {

@@ -5,7 +5,7 @@ import Anthropic, { BadRequestError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_THINKING_SIGNATURE } from '../../../../src/http/surfaces/anthropic-messages/thinking.js';
 import { withoutId } from './sdk-stream.js';
-import { CALL, GEMINI_SIGNATURE, REASONING, TEXT, WEATHER_TOOL, startMessagesWorld, type AnswerKind, type MessagesWorld, type Target, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
+import { ANTHROPIC_SIGNATURE, CALL, GEMINI_SIGNATURE, REASONING, TEXT, WEATHER_TOOL, startMessagesWorld, type AnswerKind, type MessagesWorld, type Target, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
 
 let world: MessagesWorld;
 beforeAll(async () => {
@@ -43,6 +43,9 @@ function sameToolIds<T extends { content: Anthropic.ContentBlock[] }>(message: T
   return { ...message, content: message.content.map((b) => (b.type === 'tool_use' ? { ...b, id: b.id.startsWith('call_') ? 'call_(minted)' : b.id } : b)) };
 }
 
+/** A translated answer carries the renderer's `citations: null`; a relayed one is the upstream's block as it was. */
+const textBlock = (t: Target, text = TEXT) => (t.passthrough ? { type: 'text', text } : { type: 'text', text, citations: null });
+
 const deltaTypes = (events: Anthropic.MessageStreamEvent[]) => new Set(events.flatMap((e) => (e.type === 'content_block_delta' ? [e.delta.type] : [])));
 
 describe.each(['mock', 'openai', 'gemini', 'anthropic'])('@anthropic-ai/sdk → /v1/messages → %s', (name) => {
@@ -52,8 +55,9 @@ describe.each(['mock', 'openai', 'gemini', 'anthropic'])('@anthropic-ai/sdk → 
     const t = target();
     const { json, events } = await bothWays(t, 'text');
     expect(json).toMatchObject({ type: 'message', role: 'assistant', stop_reason: 'end_turn', stop_sequence: null, usage: t.usage });
-    expect(json.model).toBe(t.model === 'mock/echo' ? 'mock/echo' : t.model);
-    expect(json.content).toEqual([{ type: 'text', text: t.name === 'mock' ? QUESTION : TEXT, citations: null }]);
+    // Relayed: the upstream's own model id, forwarded unchanged.
+    expect(json.model).toBe(t.passthrough ? 'claude-sonnet-4-5-20250929' : t.model);
+    expect(json.content).toEqual([textBlock(t, t.name === 'mock' ? QUESTION : TEXT)]);
     expect(deltaTypes(events)).toEqual(new Set(['text_delta']));
   });
 
@@ -82,11 +86,9 @@ describe.each(['mock', 'openai', 'gemini', 'anthropic'])('@anthropic-ai/sdk → 
   });
 
   it('streams reasoning as a signed thinking block before the answer', async () => {
-    const { json, events } = await bothWays(target(), 'reasoning');
-    expect(json.content).toEqual([
-      { type: 'thinking', thinking: REASONING, signature: GATEWAY_THINKING_SIGNATURE },
-      { type: 'text', text: TEXT, citations: null },
-    ]);
+    const t = target();
+    const { json, events } = await bothWays(t, 'reasoning');
+    expect(json.content).toEqual([{ type: 'thinking', thinking: REASONING, signature: t.passthrough ? ANTHROPIC_SIGNATURE : GATEWAY_THINKING_SIGNATURE }, textBlock(t)]);
     expect(deltaTypes(events)).toEqual(new Set(['thinking_delta', 'signature_delta', 'text_delta']));
   });
 
@@ -104,7 +106,7 @@ describe.each(['mock', 'openai', 'gemini', 'anthropic'])('@anthropic-ai/sdk → 
       ...first,
       messages: [...first.messages, { role: 'assistant', content: turn1.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'sunny, 21°C' }] }],
     });
-    expect(turn2.content).toEqual([{ type: 'text', text: TEXT, citations: null }]);
+    expect(turn2.content).toEqual([textBlock(t)]);
     const sent = t.bodies().slice(before);
     expect(sent).toHaveLength(1);
     expectToolLoop(t.name, sent[0], call.id);
@@ -134,9 +136,10 @@ function expectToolLoop(name: string, body: unknown, callId: string): void {
       ]);
       return;
     case 'anthropic':
+      // Relayed as sent: the signed thinking block goes back with its signature, ahead of the tool_use.
       expect((body as { messages: unknown[] }).messages).toEqual([
         { role: 'user', content: QUESTION },
-        { role: 'assistant', content: [{ type: 'tool_use', id: callId, name: CALL.name, input: CALL.args }] },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: REASONING, signature: ANTHROPIC_SIGNATURE }, { type: 'tool_use', id: callId, name: CALL.name, input: CALL.args }] },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: callId, content: 'sunny, 21°C' }] },
       ]);
       return;

@@ -1,5 +1,6 @@
 // What each upstream receives for one Messages request with system blocks (cache_control), an image, a tool,
-// tool_choice, thinking and sampling: inline snapshots of the translated bodies, one per provider family.
+// tool_choice, thinking and sampling: inline snapshots of the translated bodies, one per provider family; Anthropic
+// gets the body relayed as sent.
 import type Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEATHER_TOOL, startMessagesWorld, type MessagesWorld, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
@@ -176,65 +177,11 @@ describe('translated bodies', () => {
     `);
   });
 
-  it('Anthropic (translated for now; the pass-through comes next)', async () => {
-    expect(await sentFor('anthropic')).toMatchInlineSnapshot(`
-      {
-        "max_tokens": 3072,
-        "messages": [
-          {
-            "content": [
-              {
-                "text": "What is the weather where this photo was taken?",
-                "type": "text",
-              },
-              {
-                "source": {
-                  "data": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-                  "media_type": "image/png",
-                  "type": "base64",
-                },
-                "type": "image",
-              },
-            ],
-            "role": "user",
-          },
-        ],
-        "metadata": {
-          "user_id": "user-42",
-        },
-        "model": "claude-sonnet-4-5",
-        "stop_sequences": [
-          "END",
-        ],
-        "system": "You are a weather assistant.
-
-      Answer briefly.",
-        "thinking": {
-          "budget_tokens": 2048,
-          "type": "enabled",
-        },
-        "tool_choice": {
-          "disable_parallel_tool_use": true,
-          "type": "auto",
-        },
-        "tools": [
-          {
-            "description": "Current weather in a city",
-            "input_schema": {
-              "properties": {
-                "city": {
-                  "type": "string",
-                },
-              },
-              "required": [
-                "city",
-              ],
-              "type": "object",
-            },
-            "name": "get_weather",
-          },
-        ],
-      }
-    `);
+  // Anthropic is no longer translated: the pass-through forwards the client's body as sent (model rewritten to the
+  // upstream's), so cache_control, thinking and the original system blocks reach it intact.
+  it('Anthropic (native pass-through: the body as sent, model rewritten)', async () => {
+    const sent = await sentFor('anthropic');
+    expect(sent).toEqual({ ...request('anthropic/claude-sonnet-4-5'), model: 'claude-sonnet-4-5' });
+    expect(JSON.stringify(sent)).toContain('"cache_control":{"type":"ephemeral"}');
   });
 });
