@@ -86,6 +86,14 @@ export interface PassthroughAnswer {
   stopReason(): string | undefined;
 }
 
+/** A token count request: the internal chat model, and the client's own body for a provider that speaks its dialect. */
+export interface TokenCountRequest {
+  chat: ChatRequest;
+  dialect: string;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
 export interface Provider {
   readonly id: string;
   readonly type: ProviderType;
@@ -108,6 +116,8 @@ export interface Provider {
    * betas); resolves on a 2xx, throws GatewayError otherwise, like chat.
    */
   passthrough?(dialect: string, body: Record<string, unknown>, headers: Record<string, string>, options: CallOptions): Promise<PassthroughAnswer>;
+  /** The upstream's own count of the request's input tokens (Anthropic count_tokens, Gemini countTokens). */
+  countTokens?(request: TokenCountRequest, model: string, options: CallOptions): Promise<number>;
   close?(): Promise<void>;
 }
 

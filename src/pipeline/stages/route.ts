@@ -2,13 +2,8 @@
 // opened up to its first event, so anything failing before then can still fall back. A request whose first
 // deployment speaks the surface's dialect natively is relayed untranslated instead.
 import type { Router } from '../../routing/router.js';
+import { flatHeaders } from '../headers.js';
 import type { Stage } from '../stage.js';
-
-function stringHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
-  return out;
-}
 
 export function routeStage(router: Router): Stage {
   return {
@@ -19,7 +14,7 @@ export function routeStage(router: Router): Stage {
       const run = { signal: x.client, attempts: x.attempts };
       const work = x.work;
       if (work.kind !== 'embeddings' && x.dialect && router.relays(x.dialect, plan)) {
-        x.relay = await router.passthrough(x.dialect, x.req.body as Record<string, unknown>, stringHeaders(x.req.headers), plan, run);
+        x.relay = await router.passthrough(x.dialect, x.req.body as Record<string, unknown>, flatHeaders(x.req.headers), plan, run);
         x.target = x.relay.target;
         return;
       }

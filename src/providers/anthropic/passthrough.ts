@@ -1,9 +1,10 @@
 // The native pass-through of /v1/messages to Anthropic: the client's body and its version/beta headers sent as
 // they are, the answer's bytes relayed unchanged while its usage and stop reason are read on the way for the log.
 import { StringDecoder } from 'node:string_decoder';
-import { GatewayError } from '../../errors.js';
+import { z } from 'zod';
+import { badUpstreamResponse, GatewayError } from '../../errors.js';
 import { mapTransportError, safeJsonParse, type UpstreamResponse } from '../../upstream/http.js';
-import type { CallOptions, PassthroughAnswer } from '../provider.js';
+import type { CallOptions, PassthroughAnswer, TokenCountRequest } from '../provider.js';
 import type { ProviderHttp } from '../shared/http.js';
 import { fromAnthropicUsage } from './response.js';
 import { anthropicUsageSchema, type AnthropicUsage } from './wire.js';
@@ -82,6 +83,17 @@ function sseLineReader(reader: UsageReader) {
       newline = pending.indexOf('\n');
     }
   };
+}
+
+const countSchema = z.looseObject({ input_tokens: z.number().int().nonnegative() });
+
+/** Anthropic's own count_tokens for the client's body as sent (model rewritten), with its version and betas. */
+export async function anthropicCountTokens(http: ProviderHttp, url: string, request: TokenCountRequest, model: string, options: CallOptions): Promise<number> {
+  const body = request.dialect === MESSAGES_DIALECT ? { ...request.body, model } : { model, messages: request.chat.messages };
+  const call = { url, body, headers: forwarded(request.headers), signal: options.signal, headersTimeoutMs: options.firstByteTimeoutMs, bodyTimeoutMs: options.idleTimeoutMs };
+  const parsed = countSchema.safeParse(await http.json(call));
+  if (!parsed.success) throw badUpstreamResponse(http.provider, 'count_tokens body');
+  return parsed.data.input_tokens;
 }
 
 export async function anthropicPassthrough(http: ProviderHttp, url: string, body: Record<string, unknown>, headers: Record<string, string>, options: CallOptions): Promise<PassthroughAnswer> {

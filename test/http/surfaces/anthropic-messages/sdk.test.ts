@@ -61,12 +61,25 @@ describe.each(['mock', 'openai', 'gemini', 'anthropic'])('@anthropic-ai/sdk → 
     expect(deltaTypes(events)).toEqual(new Set(['text_delta']));
   });
 
-  it('countTokens answers an estimate, marked as one', async () => {
+  it('countTokens: the upstream count where the provider has one (Anthropic, Gemini), else an estimate marked as one', async () => {
+    const t = target();
     const { data, response } = await world.client.messages
-      .countTokens({ model: target().model, system: 'Be brief.', messages: [{ role: 'user', content: QUESTION }], tools: [WEATHER_TOOL] })
+      .countTokens({ model: t.model, system: 'Be brief.', messages: [{ role: 'user', content: QUESTION }], tools: [WEATHER_TOOL] })
       .withResponse();
-    expect(data.input_tokens).toBeGreaterThan(20);
-    expect(response.headers.get('x-gateway-token-count')).toBe('estimate');
+    if (t.name === 'anthropic') {
+      expect([data.input_tokens, response.headers.get('x-gateway-token-count')]).toEqual([world.anthropic.inputTokens, 'upstream']);
+      const sent = world.anthropic.requests.at(-1)!;
+      expect(sent.url).toBe('/v1/messages/count_tokens');
+      expect(sent.body).toEqual({ model: 'claude-sonnet-4-5', system: 'Be brief.', messages: [{ role: 'user', content: QUESTION }], tools: [WEATHER_TOOL] });
+    } else if (t.name === 'gemini') {
+      expect([data.input_tokens, response.headers.get('x-gateway-token-count')]).toEqual([1, 'upstream']);
+      const sent = world.gemini.requests.at(-1)!;
+      expect([sent.model, sent.action]).toEqual(['gemini-2.5-flash', 'countTokens']);
+      expect(sent.body).toMatchObject({ generateContentRequest: { model: 'models/gemini-2.5-flash', contents: [{ role: 'user', parts: [{ text: QUESTION }] }], systemInstruction: { parts: [{ text: 'Be brief.' }] } } });
+    } else {
+      expect(data.input_tokens).toBeGreaterThan(20);
+      expect(response.headers.get('x-gateway-token-count')).toBe('estimate');
+    }
   });
 
   if (name === 'mock') {
