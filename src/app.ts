@@ -22,6 +22,7 @@ import { serverTimeouts } from './http/plugins/timeouts.js';
 import { serializerCompiler, validatorCompiler } from './http/route-schemas.js';
 import { renderOpenAIError } from './http/surfaces/openai-chat/errors.js';
 import { registerModels } from './http/surfaces/openai-chat/models.js';
+import { registerAnthropicMessages } from './http/surfaces/anthropic-messages/routes.js';
 import { registerChatCompletions } from './http/surfaces/openai-chat/routes.js';
 import { registerEmbeddings } from './http/surfaces/openai-embeddings/routes.js';
 import type { SurfaceDeps, SurfaceRoutes } from './http/surfaces/serve.js';
@@ -32,7 +33,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const VERSION = '1';
 
 /** The proxied surfaces, each in its own scope (its error envelope); a new dialect is one more line here. */
-const SURFACES: SurfaceRoutes[] = [registerChatCompletions, registerEmbeddings, registerSimpleApi];
+const SURFACES: SurfaceRoutes[] = [registerChatCompletions, registerEmbeddings, registerSimpleApi, registerAnthropicMessages];
 
 export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   const timeouts = serverTimeouts(deps.config);

@@ -45,6 +45,19 @@ export class SseWriter {
     this.res.writeHead(200, SSE_HEADERS);
   }
 
+  /** A pass-through's answer: the upstream's content type (SSE headers only for an event stream), same socket rules. */
+  openRelay(contentType: string): void {
+    this.reply.hijack();
+    this.res.writeHead(200, contentType.includes('text/event-stream') ? { ...SSE_HEADERS, 'content-type': contentType } : { 'content-type': contentType });
+  }
+
+  /** An upstream's bytes as they came (a pass-through): written at once, a promise only when the socket is full. */
+  writeBytes(chunk: Buffer): Promise<void> | undefined {
+    if (this.res.destroyed) return undefined;
+    this.full = !this.res.write(chunk);
+    return this.full ? this.drained() : undefined;
+  }
+
   /** Returns a promise only when the socket is full, so the common path costs no microtask. */
   write(text: string): Promise<void> | undefined {
     if (this.res.destroyed) return undefined;

@@ -8,6 +8,7 @@ import { ClientConnection } from '../http/client-connection.js';
 import type { Principal } from '../keys/principal.js';
 import type { ExchangeContext, ExchangeOutcome } from '../request-log/entry.js';
 import type { RoutePlan, Target } from '../routing/resolve.js';
+import type { RelayHandle } from '../routing/relay-handle.js';
 import type { AttemptRecord, StreamHandle } from '../routing/router.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
@@ -23,6 +24,10 @@ export interface ExchangeStart {
   endpoint: string;
   work: Work;
   sessionId: string | undefined;
+  /** The inbound surface's name: a provider speaking it natively gets the request relayed untranslated. */
+  dialect?: string;
+  /** The refusal for any target that would need the request translated (see ParsedRequest.untranslatable). */
+  untranslatable?: GatewayError;
 }
 
 export class Exchange {
@@ -48,6 +53,10 @@ export class Exchange {
   completion: ChatCompletion | undefined = undefined;
   embeddings: EmbeddingsResponse | undefined = undefined;
   stream: StreamHandle | undefined = undefined;
+  /** Set by the route stage instead of completion/stream when the request is relayed untranslated. */
+  relay: RelayHandle | undefined = undefined;
+  readonly dialect: string | undefined;
+  readonly untranslatable: GatewayError | undefined;
   /** A stage served the request itself (e.g. from a cache): the stages after it are skipped. */
   answered = false;
   /** How it ended, for the record stage; set once by the pipeline. */
@@ -63,6 +72,8 @@ export class Exchange {
   ) {
     this.requestId = req.id;
     this.endpoint = start.endpoint;
+    this.dialect = start.dialect;
+    this.untranslatable = start.untranslatable;
     this.work = start.work;
     this.model = start.work.request.model;
     this.keyId = req.gatewayKeyId;

@@ -17,3 +17,10 @@ export function writeGatewayHeaders(x: Exchange, overheadMs: number | undefined,
   if (overheadMs !== undefined) res.setHeader('x-gateway-overhead-ms', overheadMs.toFixed(2));
   if (costUsd !== undefined) res.setHeader('x-gateway-cost-usd', costHeader(costUsd));
 }
+
+/** A request's headers as plain strings (repeated ones joined), for a provider that forwards a few of them. */
+export function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
+  return out;
+}

@@ -13,6 +13,7 @@ import { estimatedUsage, exchangeCost } from '../usage/bill.js';
 import type { Exchange } from './exchange.js';
 import { writeGatewayHeaders } from './headers.js';
 import type { Stage } from './stage.js';
+import { relay } from './relay.js';
 import { StreamAssembler } from './stream-assembler.js';
 
 export class Pipeline {
@@ -21,8 +22,10 @@ export class Pipeline {
     readonly stages: readonly Stage[],
   ) {}
 
-  async chat(x: Exchange): Promise<ChatCompletion> {
+  /** Undefined when the request was relayed untranslated (a native pass-through): the writer sent the answer. */
+  async chat(x: Exchange, surface?: Surface, parsed?: ParsedRequest, writer?: SseWriter): Promise<ChatCompletion | undefined> {
     await this.enter(x);
+    if (x.relay) return void (await this.relayed(x, surface!, parsed!, writer!));
     const completion = x.completion!;
     const latencyMs = x.elapsed();
     const overheadMs = x.overheadAt(latencyMs);
@@ -55,6 +58,7 @@ export class Pipeline {
   /** Errors before the first event propagate (the surface renders them as a normal error response, status intact). */
   async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
     await this.enter(x);
+    if (x.relay) return this.relayed(x, surface, parsed, writer);
     const handle = x.stream!;
     const { target } = handle;
     const assembler = new StreamAssembler();
@@ -115,6 +119,11 @@ export class Pipeline {
       error: failure?.message,
       errorCode: failure?.code,
     };
+    this.leave(x);
+  }
+
+  private async relayed(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
+    await relay(x, writer, (err) => surface.openStream(renderContext(x, parsed)).error(err, this.deps.redact));
     this.leave(x);
   }
 

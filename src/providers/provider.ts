@@ -1,7 +1,7 @@
 // The provider interface every adapter implements: OpenAI shapes in, OpenAI shapes out, errors as GatewayErrors.
 import type { Dispatcher } from 'undici';
 import type { ChatRequest } from '../schemas/chat-request.js';
-import type { ChatCompletion, ChatCompletionChunk } from '../schemas/chat-response.js';
+import type { ChatCompletion, ChatCompletionChunk, Usage } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 import type { ImageFetcher } from './shared/images.js';
 import type { PROVIDER_KINDS } from './registry.js';
@@ -75,6 +75,25 @@ export interface BufferedStream {
 export const bufferedOf = (iterator: object): BufferedStream | undefined =>
   typeof (iterator as Partial<BufferedStream>).buffered === 'function' ? (iterator as BufferedStream) : undefined;
 
+/** A native pass-through's answer: the upstream's 2xx bytes, forwarded unchanged, with usage read on the way. */
+export interface PassthroughAnswer {
+  contentType: string;
+  /** Ends when the upstream's body does; throws GatewayError if it fails midway. */
+  body: AsyncIterable<Buffer>;
+  /** Usage read from the bytes so far (complete once `body` has ended), in the internal shape. */
+  usage(): Usage | undefined;
+  /** The upstream's stop reason, as the dialect spells it, once known. */
+  stopReason(): string | undefined;
+}
+
+/** A token count request: the internal chat model, and the client's own body for a provider that speaks its dialect. */
+export interface TokenCountRequest {
+  chat: ChatRequest;
+  dialect: string;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
 export interface Provider {
   readonly id: string;
   readonly type: ProviderType;
@@ -90,6 +109,15 @@ export interface Provider {
    */
   chatStream(request: ChatRequest, model: string, options: CallOptions): Promise<AsyncIterable<ChatStreamEvent>>;
   embeddings?(request: EmbeddingsRequest, model: string, options: CallOptions): Promise<EmbeddingsResponse>;
+  /** Inbound dialects (surface names) this provider speaks natively and relays untranslated through `passthrough`. */
+  readonly passthroughDialects?: readonly string[];
+  /**
+   * The client's body sent as is (its `model` already the upstream's), with the dialect's own headers (version,
+   * betas); resolves on a 2xx, throws GatewayError otherwise, like chat.
+   */
+  passthrough?(dialect: string, body: Record<string, unknown>, headers: Record<string, string>, options: CallOptions): Promise<PassthroughAnswer>;
+  /** The upstream's own count of the request's input tokens (Anthropic count_tokens, Gemini countTokens). */
+  countTokens?(request: TokenCountRequest, model: string, options: CallOptions): Promise<number>;
   close?(): Promise<void>;
 }
 
@@ -123,4 +151,9 @@ export interface ProviderKind {
    * with the first model it lists, since a local server serves whatever was pulled.
    */
   local?: LocalDiscovery;
+  /**
+   * Bare model names this kind serves even when no provider lists them (its own model family): they route to the
+   * first provider of this kind unless an alias maps them elsewhere.
+   */
+  claimsBareNames?: RegExp;
 }

@@ -117,6 +117,14 @@ export class ProviderRegistry {
     return type !== undefined && providerKind(type)?.local !== undefined;
   }
 
+  /** The first provider whose kind claims this bare model name as its own family (registration order). */
+  claimantOf(model: string): string | undefined {
+    for (const [id, config] of this.configs) {
+      if (providerKind(config.type)?.claimsBareNames?.test(model)) return id;
+    }
+    return undefined;
+  }
+
   /** The model a provider answers with when a fallback names the provider but no model. */
   defaultModel(id: string): string | undefined {
     return this.configs.get(id)?.models?.[0] ?? this.modelCache.get(id)?.models[0]?.id;

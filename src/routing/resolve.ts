@@ -1,5 +1,5 @@
-// Model name → the ordered list of deployments that may serve it: an alias from the config file,
-// `provider/model`, or a bare name that exactly one provider lists; plus the LLM_PROVIDERS fallback shorthand.
+// Model name → the ordered list of deployments that may serve it: an alias from the config file, `provider/model`,
+// a bare name that exactly one provider lists or a provider kind claims as its family; plus the fallback shorthand.
 import type { Config, ModelRoute, RoutingSettings } from '../config.js';
 import { GatewayError, modelNotFound } from '../errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -123,6 +123,9 @@ export class ModelResolver {
         code: 'model_not_found',
       });
     }
+    // A name of a family some provider kind claims (the kind declares it in the registry) goes to that provider.
+    const claimant = this.registry.claimantOf(name);
+    if (claimant) return { provider: claimant, model: name, weight: 1 };
     throw modelNotFound(name);
   }
 }

@@ -3,7 +3,7 @@
 // Records every attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attemptFailure, clientClosed, GatewayError, invalidRequest, noProviderAvailable } from '../errors.js';
-import type { CallOptions, ChatStreamEvent, Provider } from '../providers/provider.js';
+import type { CallOptions, ChatStreamEvent, PassthroughAnswer, Provider } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
@@ -15,6 +15,7 @@ import type { ClientSignal } from './client-signal.js';
 import { Deadline } from './deadline.js';
 import { describeNeeds, needsOf, orderTargets, satisfies } from './order.js';
 import type { RoutePlan, Target } from './resolve.js';
+import { relayHandle, type RelayHandle } from './relay-handle.js';
 import { streamHandle, type StreamHandle } from './stream-handle.js';
 
 export type { StreamHandle } from './stream-handle.js';
@@ -75,6 +76,8 @@ function chatFilter(request: ChatRequest): TargetFilter {
 
 type Call<T> = (provider: Provider, target: Target, options: CallOptions, controller: AbortController) => Promise<T>;
 
+const speaks = (provider: Provider, dialect: string) => provider.passthrough !== undefined && provider.passthroughDialects?.includes(dialect) === true;
+
 const defaultSleep = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal });
 
 export class Router {
@@ -132,6 +135,25 @@ export class Router {
       }
     });
     return streamHandle(result, plan.settings.idle_timeout_ms, this.health);
+  }
+
+  /**
+   * A native pass-through: only deployments speaking the dialect are tried, each with the body's model rewritten
+   * to its own; the caller relays the answer's body and calls `finish` once it has ended.
+   */
+  async passthrough(dialect: string, body: Record<string, unknown>, headers: Record<string, string>, plan: RoutePlan, ctx: RunContext): Promise<RelayHandle> {
+    const filter: TargetFilter = { accepts: (provider) => speaks(provider, dialect), needs: `the ${dialect} dialect natively` };
+    const result = await this.run<PassthroughAnswer>(filter, plan, ctx, (provider, target, options) =>
+      provider.passthrough!(dialect, { ...body, model: target.model }, headers, options),
+    );
+    return relayHandle(result, this.health);
+  }
+
+  /** Whether the plan's first deployment speaks the dialect natively (then the request is relayed, not translated). */
+  relays(dialect: string, plan: RoutePlan): boolean {
+    const first = plan.targets[0];
+    const provider = first && this.registry.get(first.provider);
+    return provider !== undefined && speaks(provider, dialect);
   }
 
   private candidates(filter: TargetFilter, plan: RoutePlan): Array<{ target: Target; provider: Provider }> {

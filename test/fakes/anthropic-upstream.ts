@@ -104,6 +104,8 @@ export interface FakeAnthropicOptions {
 
 export class FakeAnthropic {
   readonly requests: RecordedRequest[] = [];
+  /** What POST /v1/messages/count_tokens answers. */
+  inputTokens = 42;
   models: FakeModel[] = [{ id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' }];
   private readonly queue: FakeReply[] = [];
   private readonly server = createServer((req, res) => void this.handle(req, res));
@@ -161,6 +163,10 @@ export class FakeAnthropic {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/v1/models') return this.listModels(req, res);
     if (req.method === 'POST' && path === '/v1/messages') return this.messages(body as Json | undefined, res);
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ input_tokens: this.inputTokens }));
+      return;
+    }
     return this.send(res, { kind: 'error', status: 404, type: 'not_found_error', message: `Not found: ${req.method} ${path}` });
   }
 

@@ -17,11 +17,20 @@ export type SurfaceRoutes = (scope: FastifyInstance, context: SurfaceDeps) => vo
 
 export async function serveChat(pipeline: Pipeline, surface: Surface, endpoint: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const parsed = surface.parse(req.body, req.headers);
-  const x = new Exchange(req, reply.raw, { endpoint, work: { kind: parsed.stream ? 'stream' : 'chat', request: parsed.chat }, sessionId: parsed.sessionId });
+  const x = new Exchange(req, reply.raw, {
+    endpoint,
+    work: { kind: parsed.stream ? 'stream' : 'chat', request: parsed.chat },
+    sessionId: parsed.sessionId,
+    dialect: surface.name,
+    untranslatable: parsed.untranslatable,
+  });
+  const writer = new SseWriter(reply);
   if (parsed.stream) {
-    await pipeline.stream(x, surface, parsed, new SseWriter(reply));
+    await pipeline.stream(x, surface, parsed, writer);
     return reply;
   }
-  const completion = await pipeline.chat(x);
+  const completion = await pipeline.chat(x, surface, parsed, writer);
+  // Relayed untranslated: the upstream's bytes have been sent already.
+  if (!completion) return reply;
   return reply.send(surface.renderJson(completion, renderContext(x, parsed)));
 }

@@ -13,6 +13,8 @@ export interface ParsedRequest {
   /** The usage-only chunk reaches the client's renderer (OpenAI's stream_options.include_usage). */
   includeUsage: boolean;
   sessionId?: string;
+  /** Set when only a provider speaking this dialect natively (a pass-through) can serve it: the refusal otherwise. */
+  untranslatable?: GatewayError;
   /** Dialect-specific state the renderer needs back (e.g. the previous response id, the original input items). */
   extras?: unknown;
 }

@@ -1,6 +1,8 @@
 // route: runs the work against the plan through the router (retries, fallback, breakers, timeouts); a stream is
-// opened up to its first event, so anything failing before then can still fall back.
+// opened up to its first event, so anything failing before then can still fall back. A request whose first
+// deployment speaks the surface's dialect natively is relayed untranslated instead.
 import type { Router } from '../../routing/router.js';
+import { flatHeaders } from '../headers.js';
 import type { Stage } from '../stage.js';
 
 export function routeStage(router: Router): Stage {
@@ -11,6 +13,12 @@ export function routeStage(router: Router): Stage {
       if (!plan) throw new Error('route stage ran before resolve');
       const run = { signal: x.client, attempts: x.attempts };
       const work = x.work;
+      if (work.kind !== 'embeddings' && x.dialect && router.relays(x.dialect, plan)) {
+        x.relay = await router.passthrough(x.dialect, x.req.body as Record<string, unknown>, flatHeaders(x.req.headers), plan, run);
+        x.target = x.relay.target;
+        return;
+      }
+      if (x.untranslatable) throw x.untranslatable;
       if (work.kind === 'stream') {
         x.stream = await router.stream(work.request, plan, run);
         x.target = x.stream.target;

@@ -7,6 +7,7 @@ import { createProviderHttp, getCall, type UpstreamCall } from '../shared/http.j
 import { anthropicModelTraits } from './models.js';
 import { AnthropicStreamTranslator } from './stream.js';
 import { fromAnthropicError } from './errors.js';
+import { anthropicCountTokens, anthropicPassthrough, MESSAGES_DIALECT } from './passthrough.js';
 import { toAnthropicRequest } from './request.js';
 import { fromAnthropicResponse } from './response.js';
 import { anthropicMessageSchema, anthropicModelListSchema } from './wire.js';
@@ -62,6 +63,9 @@ export function createAnthropicProvider(config: ProviderConfig, deps: ProviderDe
   return {
     id: config.id,
     type: config.type,
+    passthroughDialects: [MESSAGES_DIALECT],
+    passthrough: (_dialect, body, clientHeaders, options) => anthropicPassthrough(http, `${base}/messages`, body, clientHeaders, options),
+    countTokens: (request, model, options) => anthropicCountTokens(http, `${base}/messages/count_tokens`, request, model, options),
 
     capabilities(model) {
       const traits = anthropicModelTraits(model);

@@ -7,4 +7,6 @@ export const anthropicKind: ProviderKind = {
   create: createAnthropicProvider,
   defaultBaseUrl: ANTHROPIC_BASE_URL,
   fromEnv: keyedFromEnv('ANTHROPIC', ANTHROPIC_BASE_URL),
+  // Claude 3 to 4.x ids as Anthropic publishes them: family before or after the version, then a date or -latest.
+  claimsBareNames: /^claude-(?:(?:opus|sonnet|haiku)-\d+(?:-\d+)?|\d+(?:-\d+)?-(?:opus|sonnet|haiku))(?:-\d{8}|-latest)?$/,
 };

@@ -17,7 +17,7 @@ import { defaultSignatureCodec, type ThoughtSignatureCodec } from './signature.j
 import { translateGeminiStream } from './stream.js';
 import { fromGeminiError } from './errors.js';
 import { fromGeminiModels, fromGeminiResponse, toOpenAIEmbeddings } from './response.js';
-import { batchEmbedResponseSchema, generateContentResponseSchema, modelsListSchema, vertexPredictEmbedResponseSchema } from './wire.js';
+import { batchEmbedResponseSchema, countTokensResponseSchema, generateContentResponseSchema, modelsListSchema, vertexPredictEmbedResponseSchema } from './wire.js';
 import type { CallOptions, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps } from '../provider.js';
 
 /** Test seams: no real Google credentials, no real image hosts. */
@@ -133,6 +133,16 @@ export function createGeminiProvider(config: ProviderConfig, deps: ProviderDeps,
       const model = config.models?.[0] ?? VERTEX_DEFAULT_MODELS[0]!;
       const body = { contents: [{ role: 'user', parts: [{ text: 'ping' }] }] };
       discardBody(await settle(signal, http.send(call(endpoints.modelUrl(model, 'countTokens'), body, signal, timeouts))));
+    },
+
+    async countTokens({ chat }, model, options) {
+      const { contents, systemInstruction, tools } = await buildBody(chat, model, options.signal);
+      // AI Studio counts a whole generateContentRequest (system and tools included); Vertex takes those fields bare.
+      const prompt = { contents, ...(systemInstruction ? { systemInstruction } : {}), ...(tools ? { tools } : {}) };
+      const body = endpoints.vertex ? prompt : { generateContentRequest: { model: endpoints.modelResource(model), ...prompt } };
+      const parsed = countTokensResponseSchema.safeParse(await json(call(endpoints.modelUrl(model, 'countTokens'), body, options.signal, [options.firstByteTimeoutMs, options.idleTimeoutMs])));
+      if (!parsed.success) throw badResponse('countTokens body');
+      return parsed.data.totalTokens;
     },
 
     async chat(request, model, options): Promise<ChatCompletion> {

@@ -92,3 +92,6 @@ export const vertexPredictEmbedResponseSchema = z.looseObject({
     }),
   ),
 });
+
+/** models.countTokens: only the total is read. */
+export const countTokensResponseSchema = z.looseObject({ totalTokens: z.number().int().nonnegative() });

@@ -18,6 +18,8 @@ export interface UpstreamCall {
   url: string;
   /** JSON-serialised as the request body; a call without one is a GET. */
   body?: unknown;
+  /** Headers of this call only (a pass-through's version and betas), over the provider's own. */
+  headers?: Record<string, string>;
   signal: AbortSignal;
   /** Until response headers (the first byte). */
   headersTimeoutMs: number;
@@ -45,7 +47,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       provider,
       method: call.body === undefined ? 'GET' : 'POST',
       url: call.url,
-      headers: await options.headers(),
+      headers: call.headers ? { ...(await options.headers()), ...call.headers } : await options.headers(),
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
       signal: call.signal,
       dispatcher: options.dispatcher,
