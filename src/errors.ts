@@ -288,13 +288,3 @@ export function upstreamHttpError(provider: string, status: number, details: Ups
   // 409 (e.g. a lock timeout upstream) is the one 4xx worth trying again; the rest are the request's own fault.
   return new GatewayError({ ...base, status: clientStatus, message, retrySameTarget: status === 409 });
 }
-
-/** Retry-After header (seconds or HTTP date) → seconds, undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}

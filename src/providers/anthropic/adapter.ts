@@ -1,6 +1,7 @@
 // Provider for type 'anthropic': the Messages API behind the OpenAI surface (wire doc §3). Translation lives in
 // request.ts (out), response.ts (answers), errors.ts, stream.ts (SSE events) and wire.ts (the schemas).
-import { badUpstreamResponse, GatewayError, parseRetryAfter } from '../../errors.js';
+import { badUpstreamResponse, GatewayError } from '../../errors.js';
+import { parseRetryAfter } from '../shared/retry-after.js';
 import { decodeSse } from '../../upstream/sse.js';
 import { discardBody, mapTransportError, type UpstreamResponse } from '../../upstream/http.js';
 import { createProviderHttp, getCall, type UpstreamCall } from '../shared/http.js';

@@ -1,5 +1,6 @@
 // Gemini / Vertex error bodies (HTTP, or an error event inside a 200 stream) → GatewayErrors (wire doc §2.5, §9).
-import { parseRetryAfter, upstreamHttpError, type GatewayError, type UpstreamErrorDetails } from '../../errors.js';
+import { upstreamHttpError, type GatewayError, type UpstreamErrorDetails } from '../../errors.js';
+import { parseRetryAfter } from '../shared/retry-after.js';
 import { geminiErrorSchema } from './wire.js';
 
 /** `"34.4s"` (google.protobuf.Duration JSON) → whole seconds, rounded up. */

@@ -1,6 +1,7 @@
 // Reading OpenAI-wire upstream answers: error bodies in their several vendor shapes, and reasoning-field aliases.
 import { z } from 'zod';
-import { parseRetryAfter, upstreamHttpError, type GatewayError } from '../../errors.js';
+import { upstreamHttpError, type GatewayError } from '../../errors.js';
+import { parseRetryAfter } from '../shared/retry-after.js';
 import { safeJsonParse, type UpstreamResponse } from '../../upstream/http.js';
 
 const errorEnvelopeSchema = z.looseObject({
