@@ -9,6 +9,7 @@ import type { ImageFetchPolicy } from './providers/shared/images.js';
 import type { ProviderConfig } from './providers/provider.js';
 import { PROVIDER_TYPES, providerKind, providersFromEnv } from './providers/registry.js';
 import type { BreakerSettings } from './routing/circuit-breaker.js';
+import type { LocalUrls } from './routing/prober.js';
 import { envProxySettings, type ProxySettings } from './upstream/container-proxy.js';
 
 export class ConfigError extends Error {
@@ -128,8 +129,10 @@ export interface Config {
   headersTimeoutMs: number;
   /** Client must send its whole request (headers and body) within this; responses and streams are not limited. */
   requestTimeoutMs: number;
-  /** Probe localhost for Ollama and LM Studio when they are not configured. */
+  /** Probe localhost for Ollama, LM Studio and vLLM (llama.cpp: only at LLAMACPP_DETECT_URL) when they are not configured. */
   discoverLocal: boolean;
+  /** Where discovery looks instead of a kind's default URL (LLAMACPP_DETECT_URL). */
+  localUrls: LocalUrls;
   /** HTTP(S)_PROXY / NO_PROXY as read here; a localhost proxy may be rewritten inside a container (PROXY_REWRITE_LOCALHOST). */
   outboundProxy: ProxySettings | undefined;
   proxyRewriteLocalhost: boolean;
@@ -248,6 +251,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: 20_000,
     requestTimeoutMs: 120_000,
     discoverLocal: bool('DISCOVER_LOCAL_PROVIDERS', env.DISCOVER_LOCAL_PROVIDERS, true),
+    localUrls: env.LLAMACPP_DETECT_URL ? { llamacpp: env.LLAMACPP_DETECT_URL } : {},
     outboundProxy: envProxySettings(env),
     proxyRewriteLocalhost: bool('PROXY_REWRITE_LOCALHOST', env.PROXY_REWRITE_LOCALHOST, true),
     envNotices,
