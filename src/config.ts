@@ -122,6 +122,8 @@ export interface Config {
   probeIntervalMs: number;
   bodyLimitBytes: number;
   rateLimitRpm: number;
+  /** SESSION_CONTEXT_TOKENS: how much of a session's earlier turns the simple API and /ws prepend (chars/4 estimate). */
+  sessionContextTokens: number;
   corsOrigins: string[];
   shutdownGraceMs: number;
   logSpillDir: string;
@@ -245,6 +247,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     probeIntervalMs: int('PROBE_INTERVAL_MS', env.PROBE_INTERVAL_MS, 30_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 10 * 1024 * 1024, 1024),
     rateLimitRpm: int('RATE_LIMIT_RPM', env.RATE_LIMIT_RPM, 0),
+    sessionContextTokens: int('SESSION_CONTEXT_TOKENS', env.SESSION_CONTEXT_TOKENS, 4_000),
     corsOrigins: list(env.CORS_ORIGINS),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 15_000),
     logSpillDir: env.LOG_SPILL_DIR || './data/spill',
