@@ -4,8 +4,7 @@
 // the pump loop, which adds no closure and no promise turn of its own.
 import type { Deps } from '../deps.js';
 import { clientClosed, isClientClosed, toGatewayError, type GatewayError } from '../errors.js';
-import type { SseWriter } from '../http/sse-writer.js';
-import type { ParsedRequest, RenderContext, Surface } from '../http/surfaces/surface.js';
+import type { ParsedRequest, RenderContext, StreamWriter, Surface } from '../http/surfaces/surface.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsResponse } from '../schemas/embeddings.js';
@@ -51,7 +50,7 @@ export class Pipeline {
   }
 
   /** Errors before the first event propagate (the surface renders them as a normal error response, status intact). */
-  async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
+  async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: StreamWriter): Promise<void> {
     await this.enter(x);
     const handle = x.stream!;
     const { target } = handle;

@@ -24,7 +24,7 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   return typeof value === 'string' ? value.trim() : undefined;
 };
 
-function presentedKey(req: FastifyRequest): string | undefined {
+export function presentedKey(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
   // Anthropic's SDKs send the key as x-api-key.
@@ -32,19 +32,28 @@ function presentedKey(req: FastifyRequest): string | undefined {
 }
 
 /** Comparing fixed-length digests keeps the comparison constant-time whatever the key lengths. */
-export function createAuthHook(keys: string[]) {
+/** The id of the configured key equal to `key`, or undefined; every candidate is compared, whichever matches. */
+export function createKeyMatcher(keys: string[]): (key: string) => string | undefined {
   const digests = keys.map((k) => ({ digest: digest(k), id: keyId(k) }));
-  return async function authenticate(req: FastifyRequest): Promise<void> {
-    if (digests.length === 0) return;
-    const key = presentedKey(req);
-    if (!key) throw invalidApiKey();
+  return (key) => {
     const presented = digest(key);
     let match: string | undefined;
     for (const candidate of digests) {
       if (timingSafeEqual(candidate.digest, presented)) match = candidate.id;
     }
-    if (!match) throw invalidApiKey();
-    req.gatewayKeyId = match;
+    return match;
+  };
+}
+
+/** `find` says where a route's callers put their key (default: the three headers). */
+export function createAuthHook(keys: string[], find: (req: FastifyRequest) => string | undefined = presentedKey) {
+  const match = createKeyMatcher(keys);
+  return async function authenticate(req: FastifyRequest): Promise<void> {
+    if (keys.length === 0) return;
+    const key = find(req);
+    const id = key ? match(key) : undefined;
+    if (!id) throw invalidApiKey();
+    req.gatewayKeyId = id;
   };
 }
 

@@ -20,7 +20,7 @@ const forgottenSchema = z.object({ session_id: z.string(), deleted: z.number().i
 
 const historySchema = z.object({ items: z.array(z.looseObject({ request_id: z.string().optional() })) });
 
-function defaultModelOf(deps: Deps): () => string {
+export function defaultModelOf(deps: Deps): () => string {
   return () => {
     if (deps.config.defaultModel) return deps.config.defaultModel;
     if (deps.registry.has('mock')) return 'mock/echo';
