@@ -27,6 +27,7 @@ import { registerChatCompletions } from './http/surfaces/openai-chat/routes.js';
 import { registerEmbeddings } from './http/surfaces/openai-embeddings/routes.js';
 import type { SurfaceDeps, SurfaceRoutes } from './http/surfaces/serve.js';
 import { registerHistory, registerSimpleApi } from './http/surfaces/simple/routes.js';
+import { registerWebSocket } from './http/surfaces/ws/routes.js';
 import { createPipeline } from './pipeline/index.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -79,6 +80,8 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     void opsScope(registerHealth);
     void opsScope(registerMetrics);
     registerAdmin(root, deps);
+    // Its own key lookup (query token, subprotocol) before the upgrade: outside the keyed scope's header-only auth.
+    registerWebSocket(root, { deps, pipeline: createPipeline(deps) });
     void root.register(async (keyed) => {
       await keyed.register(authPlugin, { keys: deps.config.apiKeys, directory: deps.keys });
       const pipeline = createPipeline(deps);

@@ -9,6 +9,7 @@ import type { ImageFetchPolicy } from './providers/shared/images.js';
 import type { ProviderConfig } from './providers/provider.js';
 import { PROVIDER_TYPES, providerKind, providersFromEnv } from './providers/registry.js';
 import type { BreakerSettings } from './routing/circuit-breaker.js';
+import type { LocalUrls } from './routing/prober.js';
 import { envProxySettings, type ProxySettings } from './upstream/container-proxy.js';
 import { priceOverridesSchema, type PriceOverrides } from './usage/prices.js';
 
@@ -125,6 +126,8 @@ export interface Config {
   probeIntervalMs: number;
   bodyLimitBytes: number;
   rateLimitRpm: number;
+  /** SESSION_CONTEXT_TOKENS: how much of a session's earlier turns the simple API and /ws prepend (chars/4 estimate). */
+  sessionContextTokens: number;
   corsOrigins: string[];
   shutdownGraceMs: number;
   logSpillDir: string;
@@ -132,8 +135,10 @@ export interface Config {
   headersTimeoutMs: number;
   /** Client must send its whole request (headers and body) within this; responses and streams are not limited. */
   requestTimeoutMs: number;
-  /** Probe localhost for Ollama and LM Studio when they are not configured. */
+  /** Probe localhost for Ollama, LM Studio and vLLM (llama.cpp: only at LLAMACPP_DETECT_URL) when they are not configured. */
   discoverLocal: boolean;
+  /** Where discovery looks instead of a kind's default URL (LLAMACPP_DETECT_URL). */
+  localUrls: LocalUrls;
   /** HTTP(S)_PROXY / NO_PROXY as read here; a localhost proxy may be rewritten inside a container (PROXY_REWRITE_LOCALHOST). */
   outboundProxy: ProxySettings | undefined;
   proxyRewriteLocalhost: boolean;
@@ -249,12 +254,14 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     probeIntervalMs: int('PROBE_INTERVAL_MS', env.PROBE_INTERVAL_MS, 30_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 10 * 1024 * 1024, 1024),
     rateLimitRpm: int('RATE_LIMIT_RPM', env.RATE_LIMIT_RPM, 0),
+    sessionContextTokens: int('SESSION_CONTEXT_TOKENS', env.SESSION_CONTEXT_TOKENS, 4_000),
     corsOrigins: list(env.CORS_ORIGINS),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 15_000),
     logSpillDir: env.LOG_SPILL_DIR || './data/spill',
     headersTimeoutMs: 20_000,
     requestTimeoutMs: 120_000,
     discoverLocal: bool('DISCOVER_LOCAL_PROVIDERS', env.DISCOVER_LOCAL_PROVIDERS, true),
+    localUrls: env.LLAMACPP_DETECT_URL ? { llamacpp: env.LLAMACPP_DETECT_URL } : {},
     outboundProxy: envProxySettings(env),
     proxyRewriteLocalhost: bool('PROXY_REWRITE_LOCALHOST', env.PROXY_REWRITE_LOCALHOST, true),
     envNotices,

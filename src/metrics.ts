@@ -36,6 +36,10 @@ export class Metrics implements RouterObserver {
     this.models,
   );
   readonly breakerState = new Gauge({ name: 'gateway_circuit_state', help: 'Circuit state per deployment: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'model'] as const, registers: [this.registry] });
+  readonly fallbackSwitchTime = new Histogram({ name: 'gateway_fallback_switch_seconds', help: 'From a failed attempt\'s end to the fallback target\'s first byte, by the provider that answered', labelNames: ['provider'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly providerLatency = new Histogram({ name: 'gateway_provider_request_seconds', help: 'Whole request latency by the provider that answered (streams: until their end)', labelNames: ['provider'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly probes = new Counter({ name: 'gateway_probes_total', help: 'Active health probes by provider (success rate: gateway_probe_successes_total / this)', labelNames: ['provider'] as const, registers: [this.registry] });
+  readonly probeSuccesses = new Counter({ name: 'gateway_probe_successes_total', help: 'Active health probes that reached the provider', labelNames: ['provider'] as const, registers: [this.registry] });
   readonly providerUp = new Gauge({ name: 'gateway_provider_up', help: '1 when the last active probe reached the provider, else 0', labelNames: ['provider'] as const, registers: [this.registry] });
   readonly probeLatency = new Gauge({ name: 'gateway_probe_latency_seconds', help: 'Latency of the last active probe', labelNames: ['provider'] as const, registers: [this.registry] });
   readonly tokens = new ModelCounter<{ provider: string; model: string; kind: string }>(
@@ -68,7 +72,14 @@ export class Metrics implements RouterObserver {
     this.fallbacks.inc({ from: this.models.target(from.provider, from.model), to: this.models.target(to.provider, to.model) });
   }
 
+  fallbackSwitch(to: Target, ms: number): void {
+    this.fallbackSwitchTime.observe({ provider: to.provider }, ms / 1000);
+  }
+
   observeProbe(provider: string, ok: boolean, latencyMs: number): void {
+    this.probes.inc({ provider });
+    // Created at 0 with the first probe, so a provider that never answers still shows a rate (0 / n).
+    this.probeSuccesses.inc({ provider }, ok ? 1 : 0);
     this.providerUp.set({ provider }, ok ? 1 : 0);
     this.probeLatency.set({ provider }, latencyMs / 1000);
   }
@@ -76,6 +87,8 @@ export class Metrics implements RouterObserver {
   forgetProvider(provider: string): void {
     this.providerUp.remove({ provider });
     this.probeLatency.remove({ provider });
+    this.probes.remove({ provider });
+    this.probeSuccesses.remove({ provider });
   }
 
   /** Scrape time: the writer's own counts (counters carry its totals) and every deployment's circuit. */

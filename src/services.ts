@@ -60,6 +60,7 @@ export async function createServices(config: Config, log: Logger, options: Servi
     intervalMs: config.probeIntervalMs,
     discoverLocal: config.discoverLocal && !config.mockMode,
     configuredTypes: new Set(config.providers.map((p) => p.type)),
+    localUrls: config.localUrls,
     dispatcher,
     metrics,
     log,

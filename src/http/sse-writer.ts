@@ -2,6 +2,7 @@
 // surface renderer's text (`event:` lines included); this module knows nothing of any dialect.
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import type { StreamWriter } from './surfaces/surface.js';
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -14,7 +15,7 @@ export const SSE_HEADERS = {
 /** Flush at once past this many buffered characters, so one huge upstream read does not wait for the loop. */
 const FLUSH_AT = 64 * 1024;
 
-export class SseWriter {
+export class SseWriter implements StreamWriter {
   /**
    * Events decoded from one upstream read are written by a chain of microtasks. They are joined here and leave
    * as one HTTP chunk in the event loop's check phase (after every microtask of that read), together with the

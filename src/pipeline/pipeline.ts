@@ -4,12 +4,12 @@
 // the pump loop, which adds no closure and no promise turn of its own.
 import type { Deps } from '../deps.js';
 import { clientClosed, isClientClosed, toGatewayError, type GatewayError } from '../errors.js';
-import type { SseWriter } from '../http/sse-writer.js';
-import type { ParsedRequest, RenderContext, Surface } from '../http/surfaces/surface.js';
+import type { ParsedRequest, RenderContext, StreamWriter, Surface } from '../http/surfaces/surface.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsResponse } from '../schemas/embeddings.js';
 import { estimatedUsage, exchangeCost } from '../usage/bill.js';
+import { SseWriter } from '../http/sse-writer.js';
 import type { Exchange } from './exchange.js';
 import { writeGatewayHeaders } from './headers.js';
 import type { Stage } from './stage.js';
@@ -56,9 +56,13 @@ export class Pipeline {
   }
 
   /** Errors before the first event propagate (the surface renders them as a normal error response, status intact). */
-  async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
+  async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: StreamWriter): Promise<void> {
     await this.enter(x);
-    if (x.relay) return this.relayed(x, surface, parsed, writer);
+    if (x.relay) {
+      // Only an HTTP surface relays an upstream's own bytes; no dialect a WebSocket speaks has a native upstream.
+      if (writer instanceof SseWriter) return this.relayed(x, surface, parsed, writer);
+      throw toGatewayError(new Error(`${surface.name}: a relayed answer needs an HTTP stream`));
+    }
     const handle = x.stream!;
     const { target } = handle;
     const assembler = new StreamAssembler();

@@ -137,6 +137,8 @@ export interface LocalDiscovery {
   /** The endpoint relative to the base URL (GET), and what its JSON must hold. */
   path: string;
   looksRight(json: unknown): boolean;
+  /** Looked for only at a URL the config names (its default port is taken, e.g. by the gateway itself). */
+  onlyAtConfiguredUrl?: boolean;
 }
 
 /** What a provider folder (or preset) tells the registry: how to build it, where it lives, what switches it on. */

@@ -6,7 +6,7 @@ import { createDispatcher } from '../upstream/http.js';
 import { anthropicKind } from './anthropic/index.js';
 import { geminiKind } from './gemini/index.js';
 import { createMockProvider } from './mock.js';
-import { deepseekKind, genericKind, lmstudioKind, mistralKind, ollamaKind, openaiKind } from './openai-compatible/presets/index.js';
+import { deepseekKind, genericKind, llamacppKind, lmstudioKind, mistralKind, ollamaKind, openaiKind, vllmKind } from './openai-compatible/presets/index.js';
 import type { LocalDiscovery, ModelInfo, Provider, ProviderConfig, ProviderDeps, ProviderKind, ProviderType } from './provider.js';
 import { withModelNameCheck } from './shared/model-name.js';
 
@@ -19,6 +19,8 @@ export const PROVIDER_KINDS = {
   gemini: geminiKind,
   ollama: ollamaKind,
   lmstudio: lmstudioKind,
+  llamacpp: llamacppKind,
+  vllm: vllmKind,
   'openai-compatible': genericKind,
 } as const satisfies Record<string, ProviderKind>;
 

@@ -1,5 +1,5 @@
 // Reads and writes of the log tables: idempotent multi-row batch inserts and the history query.
-import { and, desc, eq, getTableName, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableName, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { LogDatabase } from './db.js';
 import { batchJson } from './rows.js';
 import { requestLogs, upstreamAttempts, type NewRequestLog, type NewUpstreamAttempt, type RequestLogRow } from './schema.js';
@@ -30,7 +30,16 @@ export interface HistoryItem {
   status: number;
 }
 
-const CHAT_ENDPOINTS = ['/v1/chat/completions', '/api/ask', '/api/streaming'];
+const CHAT_ENDPOINTS = ['/v1/chat/completions', '/api/ask', '/api/streaming', '/ws'];
+
+export interface SessionTurn {
+  question: string;
+  answer: string;
+}
+
+/** Rows of one key (or of no key: an open gateway) in one session: another key's rows are never read or deleted. */
+const ownSession = (keyId: string | undefined, sessionId: string): SQL =>
+  and(eq(requestLogs.sessionId, sessionId), keyId === undefined ? isNull(requestLogs.keyId) : eq(requestLogs.keyId, keyId))!;
 
 export class LogStore {
   constructor(readonly database: LogDatabase) {}
@@ -60,6 +69,23 @@ export class LogStore {
       .orderBy(desc(requestLogs.createdAt))
       .limit(limit);
     return rows.map(toHistoryItem);
+  }
+
+  /** A session's answered turns of this key, newest first (failed and cut-off answers are no memory to keep). */
+  async sessionTurns(keyId: string | undefined, sessionId: string, limit: number): Promise<SessionTurn[]> {
+    const rows = await this.database.db
+      .select({ question: requestLogs.question, answer: requestLogs.content })
+      .from(requestLogs)
+      .where(and(ownSession(keyId, sessionId), eq(requestLogs.status, 200), eq(requestLogs.partial, false), isNotNull(requestLogs.question), isNotNull(requestLogs.content)))
+      .orderBy(desc(requestLogs.createdAt))
+      .limit(limit);
+    return rows as SessionTurn[];
+  }
+
+  /** Forgets a session of this key: its rows go (their attempts stay, anonymous). Returns how many were deleted. */
+  async deleteSession(keyId: string | undefined, sessionId: string): Promise<number> {
+    const deleted = await this.database.db.delete(requestLogs).where(ownSession(keyId, sessionId)).returning({ id: requestLogs.id });
+    return deleted.length;
   }
 
   /** The latest request logged under an x-request-id, with its attempts. */

@@ -119,7 +119,7 @@ export class Prober {
   private async discover(): Promise<void> {
     await Promise.all(
       localKinds()
-        .filter((kind) => !this.options.configuredTypes.has(kind.type))
+        .filter((kind) => !this.options.configuredTypes.has(kind.type) && (!kind.discovery.onlyAtConfiguredUrl || this.urls[kind.type] !== undefined))
         .map(async (kind) => {
           const baseUrl = this.urls[kind.type] ?? kind.baseUrl;
           const present = await this.answers(baseUrl + kind.discovery.path, kind.type, kind.discovery);

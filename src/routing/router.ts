@@ -35,6 +35,8 @@ export interface RouterObserver {
   attempt?(record: AttemptRecord, outcome: 'success' | 'failure'): void;
   retry?(target: Target): void;
   fallback?(from: Target, to: Target): void;
+  /** A fallback answered: ms from the failed attempt's end to the next target's answer (a stream's first event). */
+  fallbackSwitch?(to: Target, ms: number): void;
 }
 
 export interface RouterOptions {
@@ -202,6 +204,7 @@ export class Router {
     const tried = new Set<Target>();
     let lastError: GatewayError | undefined;
     let previous: Target | undefined;
+    let failedAt: { target: Target; at: number } | undefined;
 
     for (let round = 0; round <= settings.retries; round++) {
       let waitMs = 0;
@@ -235,13 +238,16 @@ export class Router {
           const upstreamMs = Date.now() - startedAt.getTime();
           const record: AttemptRecord = { provider: target.provider, model: target.model, startedAt, latencyMs: upstreamMs, status: 200 };
           this.record(ctx, record, 'success');
+          if (failedAt && failedAt.target !== target) this.observer.fallbackSwitch?.(target, Date.now() - failedAt.at);
           return { value, target, record, upstreamMs, controller, detach, classify };
         } catch (thrown) {
           detach();
           const err = classify(thrown);
           const unsent = neverLeftGateway(controller.signal);
           controller.abort();
-          this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: Date.now() - startedAt.getTime(), status: err.upstreamStatus ?? err.status, error: err.message, errorCode: err.code ?? undefined }, 'failure');
+          const endedAt = Date.now();
+          failedAt = { target, at: endedAt };
+          this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: endedAt - startedAt.getTime(), status: err.upstreamStatus ?? err.status, error: err.message, errorCode: err.code ?? undefined }, 'failure');
           // An attempt that ended while still waiting for a pooled connection never reached the upstream: it says
           // nothing about the deployment and another target would wait the same way.
           if (err.countsAgainstHealth && !unsent) this.health.onFailure(target.provider, target.model, err.message);

@@ -42,6 +42,8 @@ const PREFIX: Record<Exclude<keyof typeof PROVIDER_KINDS, 'openai-compatible'>, 
   deepseek: 'DEEPSEEK',
   ollama: 'OLLAMA',
   lmstudio: 'LMSTUDIO',
+  llamacpp: 'LLAMACPP',
+  vllm: 'VLLM',
 };
 const envNames = (text: string, prefix: string) => [...text.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1]!).filter((n) => n.startsWith(`${prefix}_`));
 

@@ -17,6 +17,8 @@ export const SAMPLE_MODELS: Record<DocProvider, string[]> = {
   deepseek: ['deepseek-chat', 'deepseek-reasoner'],
   ollama: ['llama3.2'],
   lmstudio: ['qwen2.5-7b-instruct'],
+  llamacpp: ['local-gguf'],
+  vllm: ['Qwen/Qwen2.5-1.5B-Instruct'],
   'openai-compatible': ['meta-llama/Llama-3.1-8B-Instruct'],
 };
 

@@ -62,12 +62,13 @@ async function lookupVirtual(directory: KeyDirectory, key: string): Promise<Prin
  * Keys are required when static keys are configured or virtual keys can exist (an admin key is set, so there is
  * a key directory); otherwise the gateway is open (loopback only, see assertSafeBind).
  */
-export function createAuthHook(keys: readonly string[], directory?: KeyDirectory) {
+/** `find` says where a route's callers put their key (default: the three headers). */
+export function createAuthHook(keys: readonly string[], directory?: KeyDirectory, find: (req: FastifyRequest) => string | undefined = presentedKey) {
   const matchStatic = staticKeyMatcher(keys);
   const required = keys.length > 0 || directory !== undefined;
   return async function authenticate(req: FastifyRequest): Promise<void> {
     if (!required) return;
-    const key = presentedKey(req);
+    const key = find(req);
     if (!key) throw invalidApiKey();
     if (directory && isVirtualKey(key)) {
       const principal = await lookupVirtual(directory, key);

@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.js';
 import { Exchange } from '../../pipeline/exchange.js';
 import { renderContext, type Pipeline } from '../../pipeline/pipeline.js';
 import { SseWriter } from '../sse-writer.js';
-import type { Surface } from './surface.js';
+import type { ParsedRequest, Surface } from './surface.js';
 
 export interface SurfaceDeps {
   deps: Deps;
@@ -15,8 +15,12 @@ export interface SurfaceDeps {
 /** What a surface folder exports: a function registering its routes in the scope the app gives it. */
 export type SurfaceRoutes = (scope: FastifyInstance, context: SurfaceDeps) => void;
 
-export async function serveChat(pipeline: Pipeline, surface: Surface, endpoint: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+/** Runs after parsing, before the pipeline: a surface's own preparation of the request (e.g. a session's memory). */
+export type Prepare = (parsed: ParsedRequest, req: FastifyRequest) => Promise<void>;
+
+export async function serveChat(pipeline: Pipeline, surface: Surface, endpoint: string, req: FastifyRequest, reply: FastifyReply, prepare?: Prepare): Promise<FastifyReply> {
   const parsed = surface.parse(req.body, req.headers);
+  if (prepare) await prepare(parsed, req);
   const x = new Exchange(req, reply.raw, {
     endpoint,
     work: { kind: parsed.stream ? 'stream' : 'chat', request: parsed.chat },

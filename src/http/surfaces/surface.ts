@@ -61,3 +61,12 @@ export interface Surface {
   /** Redaction happens here: whatever an upstream said (message, code, param…) reaches the client redacted. */
   renderError(err: GatewayError, redact: Redact): RenderedError;
 }
+
+/** Where a stream's rendered text goes: the corked SSE writer, or a WebSocket's messages. */
+export interface StreamWriter {
+  /** Called once the first event is ready (earlier failures stay plain errors). */
+  open(): void;
+  /** A promise only when the client is not keeping up: the pump waits, so the upstream is not read meanwhile. */
+  write(text: string): Promise<void> | undefined;
+  end(trailer?: string): void;
+}

@@ -8,6 +8,7 @@ import type { Stage } from '../stage.js';
 export function recordExchange(deps: Deps, record: ExchangeRecord): void {
   const { metrics } = deps;
   metrics.requests.inc({ route: record.endpoint, provider: record.provider ?? 'none', model: record.model ?? 'none', status: String(record.status) });
+  if (record.provider && record.status < 400) metrics.providerLatency.observe({ provider: record.provider }, record.latencyMs / 1000);
   if (record.overheadMs !== undefined) metrics.overhead.observe({ route: record.endpoint }, record.overheadMs / 1000);
   if (record.usage && record.provider && record.model) {
     metrics.tokens.inc({ provider: record.provider, model: record.model, kind: 'prompt' }, record.usage.prompt_tokens);

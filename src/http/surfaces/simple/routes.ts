@@ -6,17 +6,21 @@ import { GatewayError } from '../../../errors.js';
 import { openAIErrorSchema } from '../../openapi-shapes.js';
 import { errorHandlerFor } from '../../errors.js';
 import { documented } from '../../route-schemas.js';
-import { serveChat, type SurfaceRoutes } from '../serve.js';
-import { answerSchema, askSchema, simpleSurface } from './surface.js';
+import { serveChat, type Prepare, type SurfaceRoutes } from '../serve.js';
+import { sessionContext } from './session-context.js';
+import { answerSchema, askSchema, simpleSurface, type SimpleExtras } from './surface.js';
 
 const historyQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(20),
   session_id: z.string().min(1).optional(),
 });
 
+const sessionParamsSchema = z.object({ id: z.string().min(1).max(200) });
+const forgottenSchema = z.object({ session_id: z.string(), deleted: z.number().int() });
+
 const historySchema = z.object({ items: z.array(z.looseObject({ request_id: z.string().optional() })) });
 
-function defaultModelOf(deps: Deps): () => string {
+export function defaultModelOf(deps: Deps): () => string {
   return () => {
     if (deps.config.defaultModel) return deps.config.defaultModel;
     if (deps.registry.has('mock')) return 'mock/echo';
@@ -30,21 +34,32 @@ function defaultModelOf(deps: Deps): () => string {
   };
 }
 
+/** The session's earlier turns go before the question, unless the body said `"context": false`. */
+function rememberSession(deps: Deps): Prepare {
+  return async (parsed, req) => {
+    const extras = parsed.extras as SimpleExtras;
+    if (!extras.remember) return;
+    const earlier = await sessionContext(deps, req.gatewayKeyId, parsed.sessionId);
+    if (earlier.length > 0) parsed.chat.messages = [...earlier, ...parsed.chat.messages];
+  };
+}
+
 /** The proxied routes (ask, streaming), run by the pipeline. */
 export const registerSimpleApi: SurfaceRoutes = (scope: FastifyInstance, { deps, pipeline }) => {
   const ask = simpleSurface(defaultModelOf(deps), false);
   scope.setErrorHandler(errorHandlerFor(ask.renderError, deps.redact));
   const streaming = simpleSurface(defaultModelOf(deps), true);
   const body = documented(askSchema);
+  const remember = rememberSession(deps);
   scope.post(
     '/api/ask',
     { schema: { summary: 'Ask a question, get the answer', tags: ['Simple API'], body, response: { 200: answerSchema, default: openAIErrorSchema } } },
-    (req, reply) => serveChat(pipeline, ask, '/api/ask', req, reply),
+    (req, reply) => serveChat(pipeline, ask, '/api/ask', req, reply, remember),
   );
   scope.post(
     '/api/streaming',
     { schema: { summary: 'Ask a question, get the answer as SSE ({request_id, model, provider}, then {content} events, then [DONE])', tags: ['Simple API'], body, response: { default: openAIErrorSchema } } },
-    (req, reply) => serveChat(pipeline, streaming, '/api/streaming', req, reply),
+    (req, reply) => serveChat(pipeline, streaming, '/api/streaming', req, reply, remember),
   );
 };
 
@@ -56,5 +71,12 @@ export function registerHistory(scope: FastifyInstance, deps: Deps): void {
     // Show what was just asked, but never make every read hit a database that is known to be down.
     if (!deps.logWriter.stats.degraded) await deps.logWriter.flush(true);
     return { items: await deps.logStore.history(query.limit, query.session_id) };
+  });
+  const forget = { summary: "Forget a session: deletes this key's logged turns of it", tags: ['Simple API'], params: sessionParamsSchema, response: { 200: forgottenSchema, default: openAIErrorSchema } };
+  scope.delete('/api/sessions/:id', { schema: forget }, async (req) => {
+    const { id } = req.params as z.infer<typeof sessionParamsSchema>;
+    // Turns still queued in the writer would otherwise be written after the delete and come back.
+    await deps.logWriter.flush(true);
+    return { session_id: id, deleted: await deps.logStore.deleteSession(req.gatewayKeyId, deps.redact(id)) };
   });
 }

@@ -10,6 +10,8 @@ export const askSchema = z.object({
   question: z.string().min(1).max(100_000),
   model: z.string().min(1).optional(),
   session_id: z.string().min(1).max(200).optional(),
+  /** false: do not send the session's earlier turns along (the turn is still recorded in the session). */
+  context: z.boolean().optional(),
 });
 
 export const answerSchema = z.object({
@@ -20,8 +22,10 @@ export const answerSchema = z.object({
   session_id: z.string().nullable(),
 });
 
-interface SimpleExtras {
+export interface SimpleExtras {
   sessionId: string | null;
+  /** Send the session's earlier turns before the question. */
+  remember: boolean;
 }
 
 const sessionOf = (context: RenderContext) => (context.extras as SimpleExtras | undefined)?.sessionId ?? null;
@@ -42,7 +46,7 @@ export function simpleSurface(defaultModel: () => string, stream: boolean): Surf
     name: stream ? 'simple-stream' : 'simple',
     parse(body) {
       const ask = parseOrThrow(askSchema, body);
-      const extras: SimpleExtras = { sessionId: ask.session_id ?? null };
+      const extras: SimpleExtras = { sessionId: ask.session_id ?? null, remember: ask.context !== false };
       return {
         chat: { model: ask.model ?? defaultModel(), messages: [{ role: 'user', content: ask.question }], stream },
         stream,

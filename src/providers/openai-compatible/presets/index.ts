@@ -4,4 +4,6 @@ export { deepseekKind } from './deepseek.js';
 export { mistralKind } from './mistral/index.js';
 export { ollamaKind } from './ollama.js';
 export { lmstudioKind } from './lmstudio.js';
+export { llamacppKind } from './llamacpp.js';
+export { vllmKind } from './vllm.js';
 export { genericKind } from './generic.js';

@@ -6,6 +6,7 @@ import { createImageFetcher, inlineImageUrls, type ImageFetcher } from '../../sh
 import { createOpenAIWireProvider, type OpenAIWireCall, type OpenAIWirePreset } from '../adapter.js';
 import type { Provider, ProviderConfig, ProviderDeps, ProviderKind } from '../../provider.js';
 import { localFromEnv } from '../../shared/env.js';
+import { serverRoot } from './local-server.js';
 import { allCapabilities, forNonOpenAIServer, reasoningAliasChunk, reasoningAliasCompletion } from './shared.js';
 
 const tagsSchema = z.looseObject({ models: z.array(z.looseObject({ name: z.string(), modified_at: z.string().nullish() })) });
@@ -69,13 +70,8 @@ export function createOllamaPreset(options: OllamaOptions = {}): OpenAIWirePrese
   };
 }
 
-/** The contract's Ollama base URL is the server root; tolerate one written with a trailing /v1 or /api. */
-export function ollamaServerRoot(baseUrl: string): string {
-  return baseUrl.replace(/\/+$/, '').replace(/\/(v1|api)$/, '');
-}
-
 export function createOllamaProvider(config: ProviderConfig, deps: ProviderDeps, options: OllamaOptions = {}): Provider {
-  return createOpenAIWireProvider({ ...config, baseUrl: ollamaServerRoot(config.baseUrl) }, deps, createOllamaPreset(options));
+  return createOpenAIWireProvider({ ...config, baseUrl: serverRoot(config.baseUrl) }, deps, createOllamaPreset(options));
 }
 
 const BASE_URL = 'http://localhost:11434';
