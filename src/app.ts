@@ -76,7 +76,7 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     void opsScope(registerHealth);
     void opsScope(registerMetrics);
     void root.register(async (keyed) => {
-      await keyed.register(authPlugin, { keys: deps.config.apiKeys });
+      await keyed.register(authPlugin, { keys: deps.config.apiKeys, adminKey: deps.config.adminKey });
       const pipeline = createPipeline(deps);
       const context: SurfaceDeps = { deps, pipeline };
       for (const surface of SURFACES) void keyed.register(async (scope) => surface(scope, context));

@@ -103,7 +103,10 @@ const fileSchema = z.object({
 export interface Config {
   port: number;
   host: string;
+  /** Every key the gateway accepts, GATEWAY_ADMIN_KEY included. */
   apiKeys: string[];
+  /** GATEWAY_ADMIN_KEY: reads every key's history and sessions; other keys see only their own. */
+  adminKey: string | undefined;
   allowNoAuth: boolean;
   logLevel: string;
   databaseUrl: string | undefined;
@@ -198,7 +201,9 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
   const mockMode = bool('MOCK_MODE', env.MOCK_MODE, false);
   if (mockMode || providers.length === 0) providers.push({ id: 'mock', type: 'mock', baseUrl: '', options: { delayMs: env.MOCK_DELAY_MS || undefined } });
 
+  const adminKey = env.GATEWAY_ADMIN_KEY?.trim() || undefined;
   const apiKeys = list(env.GATEWAY_API_KEYS);
+  if (adminKey && !apiKeys.includes(adminKey)) apiKeys.push(adminKey);
   const host = env.HOST || '127.0.0.1';
   const allowNoAuth = bool('GATEWAY_ALLOW_NO_AUTH', env.GATEWAY_ALLOW_NO_AUTH, false);
   const routing = routingSchema.parse({
@@ -220,6 +225,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     port: int('PORT', env.PORT, 8080),
     host,
     apiKeys,
+    adminKey,
     allowNoAuth,
     logLevel: env.LOG_LEVEL || 'info',
     databaseUrl: env.DATABASE_URL || undefined,

@@ -10,6 +10,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Short hash of the key used, for logs and rate limits. */
     gatewayKeyId?: string;
+    /** The key was GATEWAY_ADMIN_KEY: it reads every key's history. */
+    gatewayAdmin?: boolean;
   }
 }
 
@@ -32,8 +34,9 @@ function presentedKey(req: FastifyRequest): string | undefined {
 }
 
 /** Comparing fixed-length digests keeps the comparison constant-time whatever the key lengths. */
-export function createAuthHook(keys: string[]) {
+export function createAuthHook(keys: string[], adminKey?: string) {
   const digests = keys.map((k) => ({ digest: digest(k), id: keyId(k) }));
+  const adminId = adminKey ? keyId(adminKey) : undefined;
   return async function authenticate(req: FastifyRequest): Promise<void> {
     if (digests.length === 0) return;
     const key = presentedKey(req);
@@ -45,10 +48,11 @@ export function createAuthHook(keys: string[]) {
     }
     if (!match) throw invalidApiKey();
     req.gatewayKeyId = match;
+    req.gatewayAdmin = match === adminId;
   };
 }
 
-export const authPlugin = sharedHooks(async (scope: FastifyInstance, opts: { keys: string[] }) => {
+export const authPlugin = sharedHooks(async (scope: FastifyInstance, opts: { keys: string[]; adminKey?: string }) => {
   if (opts.keys.length === 0) return;
-  scope.addHook('onRequest', createAuthHook(opts.keys));
+  scope.addHook('onRequest', createAuthHook(opts.keys, opts.adminKey));
 });
