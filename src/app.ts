@@ -52,7 +52,7 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  readEveryBodyAsJson(app);
+  readEveryBodyAsJson(app, deps.config.maxJsonDepth);
   seeUnknownRoutes(app, deps.metrics, deps.redact);
   app.setErrorHandler(errorHandlerFor(renderOpenAIError, deps.redact));
 

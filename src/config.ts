@@ -123,6 +123,8 @@ export interface Config {
   /** Active health probes (and local-provider discovery) every this many ms; 0 = off. */
   probeIntervalMs: number;
   bodyLimitBytes: number;
+  /** MAX_JSON_DEPTH: a request body nested deeper is refused with 400 before it is parsed. */
+  maxJsonDepth: number;
   rateLimitRpm: number;
   corsOrigins: string[];
   shutdownGraceMs: number;
@@ -247,6 +249,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     },
     probeIntervalMs: int('PROBE_INTERVAL_MS', env.PROBE_INTERVAL_MS, 30_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 10 * 1024 * 1024, 1024),
+    maxJsonDepth: int('MAX_JSON_DEPTH', env.MAX_JSON_DEPTH, 100, 8),
     rateLimitRpm: int('RATE_LIMIT_RPM', env.RATE_LIMIT_RPM, 0),
     corsOrigins: list(env.CORS_ORIGINS),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 15_000),
