@@ -138,7 +138,7 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       attempts: record.attempts.length,
       partial: record.partial ?? false,
       error: record.error ? redact(record.error) : null,
-      errorCode: record.errorCode ?? null,
+      errorCode: redactText(record.errorCode ?? null, redact),
     },
     attempts: record.attempts.map((a, i) => ({
       id: `${rowId}#${i + 1}`,
@@ -150,7 +150,7 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       status: a.status,
       latencyMs: Math.round(a.latencyMs),
       error: a.error ? redact(a.error) : null,
-      errorCode: a.errorCode ?? null,
+      errorCode: redactText(a.errorCode ?? null, redact),
     })),
   };
 }
