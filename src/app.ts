@@ -11,6 +11,7 @@ import { registerHealth } from './http/ops/health.js';
 import { registerMetrics } from './http/ops/metrics.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/ops/openapi.js';
 import { authPlugin, createAuthHook } from './http/plugins/auth.js';
+import { answerClientError } from './http/plugins/client-errors.js';
 import { corsPlugin } from './http/plugins/cors.js';
 import { readEveryBodyAsJson } from './http/plugins/json-body.js';
 import { metricsAuthHooks } from './http/plugins/metrics-auth.js';
@@ -34,6 +35,7 @@ const SURFACES: SurfaceRoutes[] = [registerChatCompletions, registerEmbeddings, 
 
 export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   const timeouts = serverTimeouts(deps.config);
+  const answerOpenAIError = errorHandlerFor(renderOpenAIError, deps.redact);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request access lines cost throughput; the request log store already records every request.
@@ -49,12 +51,15 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     requestTimeout: timeouts.requestTimeout,
     connectionTimeout: timeouts.connectionTimeout,
     keepAliveTimeout: timeouts.keepAliveTimeout,
+    // The parser's refusals, and Fastify's own before routing (a bad % escape), in OpenAI's envelope too.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerOpenAIError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   readEveryBodyAsJson(app, deps.config.maxJsonDepth);
   seeUnknownRoutes(app, deps.metrics, deps.redact);
-  app.setErrorHandler(errorHandlerFor(renderOpenAIError, deps.redact));
+  app.setErrorHandler(answerOpenAIError);
 
   // On the raw response, so a stream's writeHead carries it too.
   app.addHook('onRequest', (req, reply, done) => {
