@@ -11,6 +11,10 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
+/** A client that sent `Connection: close` gets it back, so Node ends the socket with the stream (not 65 s later). */
+const SSE_CLOSE_HEADERS = { ...SSE_HEADERS, connection: 'close' };
+const wantsClose = (value: string | string[] | undefined) => typeof value === 'string' && /(^|[\s,])close($|[\s,])/i.test(value);
+
 /** Flush at once past this many buffered characters, so one huge upstream read does not wait for the loop. */
 const FLUSH_AT = 64 * 1024;
 
@@ -42,7 +46,7 @@ export class SseWriter {
    */
   open(): void {
     this.reply.hijack();
-    this.res.writeHead(200, SSE_HEADERS);
+    this.res.writeHead(200, wantsClose(this.reply.request.headers.connection) ? SSE_CLOSE_HEADERS : SSE_HEADERS);
   }
 
   /** Returns a promise only when the socket is full, so the common path costs no microtask. */

@@ -1,5 +1,6 @@
 // Protocol details at the edges: a wrong-typed field is invalid_type (not "missing"), what is echoed of a huge
 // model name is capped (body and x-gateway-model), and an upstream redirect is a 502, never a bare 3xx.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -57,4 +58,23 @@ describe('protocol details', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'bad_upstream_response' } });
     expect(res.headers.get('location')).toBeNull();
   });
+
+  it('closes an SSE socket with the stream when the client sent Connection: close', async () => {
+    const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const socket = connect(Number(new URL(gateway.url).port), '127.0.0.1');
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    // Keep-alive would hold the socket 65 s; 20 s is far more than a short stream needs on a loaded machine.
+    const closed = new Promise<boolean>((resolve) => {
+      socket.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 20_000).unref();
+    });
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect(await closed).toBe(true);
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(text.toLowerCase()).toContain('connection: close');
+    expect(text).toContain('data: [DONE]');
+  }, 30_000);
 });
