@@ -6,7 +6,7 @@ export interface BadInput {
 }
 
 const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
-const chat = (extra: string) => `{"model":"mock/echo","messages":[{"role":"user","content":"hi"}]${extra}}`;
+const chat = (extra: string) => `{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]${extra}}`;
 
 export const BAD_INPUTS: BadInput[] = [
   { name: 'empty body', url: '/v1/chat/completions', body: '' },
@@ -14,21 +14,21 @@ export const BAD_INPUTS: BadInput[] = [
   { name: 'array body', url: '/v1/chat/completions', body: '[]' },
   { name: 'null body', url: '/v1/chat/completions', body: 'null' },
   { name: 'deep array 5000', url: '/v1/chat/completions', body: chat(`,"metadata":{"x":${deep(5_000)}}`) },
-  { name: 'deep embeddings input', url: '/v1/embeddings', body: `{"model":"mock/echo","input":${deep(5_000)}}` },
+  { name: 'deep embeddings input', url: '/v1/embeddings', body: `{"model":"openai/gpt-4o-mini","input":${deep(5_000)}}` },
   { name: 'deep simple question', url: '/api/ask', body: `{"question":${deep(5_000)}}` },
   { name: 'deep streaming question', url: '/api/streaming', body: `{"question":${deep(5_000)}}` },
   { name: 'model number', url: '/v1/chat/completions', body: '{"model":1,"messages":[]}' },
-  { name: 'model 1 MB', url: '/v1/chat/completions', body: chat('').replace('mock/echo', 'm'.repeat(1 << 20)) },
-  { name: 'messages string', url: '/v1/chat/completions', body: '{"model":"mock/echo","messages":"hi"}' },
-  { name: 'role unknown', url: '/v1/chat/completions', body: '{"model":"mock/echo","messages":[{"role":"root","content":"x"}]}' },
+  { name: 'model 1 MB', url: '/v1/chat/completions', body: chat('').replace('openai/gpt-4o-mini', 'm'.repeat(1 << 20)) },
+  { name: 'messages string', url: '/v1/chat/completions', body: '{"model":"openai/gpt-4o-mini","messages":"hi"}' },
+  { name: 'role unknown', url: '/v1/chat/completions', body: '{"model":"openai/gpt-4o-mini","messages":[{"role":"root","content":"x"}]}' },
   { name: 'temperature string', url: '/v1/chat/completions', body: chat(',"temperature":"hot"') },
   { name: 'n negative', url: '/v1/chat/completions', body: chat(',"max_tokens":-5') },
-  { name: 'lone surrogate', url: '/v1/chat/completions', body: '{"model":"mock/echo","messages":[{"role":"user","content":"\\ud800"}]}' },
+  { name: 'lone surrogate', url: '/v1/chat/completions', body: '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"\\ud800"}]}' },
   { name: 'proto pollution', url: '/v1/chat/completions', body: chat(',"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}') },
-  { name: 'embeddings no input', url: '/v1/embeddings', body: '{"model":"mock/echo"}' },
+  { name: 'embeddings no input', url: '/v1/embeddings', body: '{"model":"openai/gpt-4o-mini"}' },
   { name: 'ask empty question', url: '/api/ask', body: '{"question":""}' },
   { name: 'ask question object', url: '/api/ask', body: '{"question":{"a":1}}' },
-  { name: 'bad image url', url: '/v1/chat/completions', body: '{"model":"mock/echo","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"file:///etc/passwd"}}]}]}' },
+  { name: 'bad image url', url: '/v1/chat/completions', body: '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"file:///etc/passwd"}}]}]}' },
 ];
 
 /** Paths that must not reach a keyed route without a key. */

@@ -11,6 +11,8 @@ import { AUTH_TRICKS, BAD_INPUTS, ssrfUrls } from './cases.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CANARY = `sk-canary-${crypto.randomUUID()}`;
+/** Every chat goes to the fake OpenAI (which holds the canary key); the mock provider would swallow them all. */
+const MODEL = 'openai/gpt-4o-mini';
 const GATEWAY_KEY = `gw-attack-${crypto.randomUUID()}`;
 interface Row { step: string; tried: number; failed: number; note: string }
 const table: Row[] = [];
@@ -36,14 +38,15 @@ async function send(gw: TestGateway, url: string, init: RequestInit & { id?: str
   return { status: res.status, text };
 }
 
-const isCleanRefusal = (status: number, text: string) => status >= 400 && status < 500 && /"error":\{"message"/.test(text);
+/** Bad input may be accepted (ignored fields) or refused with a 4xx in the envelope; never a 5xx. */
+const isCleanAnswer = (status: number, text: string) => status < 400 || (status < 500 && /"error":\{"message"/.test(text));
 
 async function main(): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   const openai = await startFakeOpenAI({ apiKey: CANARY });
   const anthropic = await startFakeAnthropic();
   const gw = await startGateway({
-    env: { DATABASE_URL, MOCK_MODE: 'true', MOCK_DELAY_MS: '1', GATEWAY_API_KEYS: GATEWAY_KEY, OPENAI_API_KEY: CANARY, OPENAI_BASE_URL: openai.baseUrl, ANTHROPIC_API_KEY: CANARY, ANTHROPIC_BASE_URL: anthropic.baseUrl, LOG_LEVEL: 'debug' },
+    env: { DATABASE_URL, GATEWAY_API_KEYS: GATEWAY_KEY, OPENAI_API_KEY: CANARY, OPENAI_BASE_URL: openai.baseUrl, ANTHROPIC_API_KEY: CANARY, ANTHROPIC_BASE_URL: anthropic.baseUrl, LOG_LEVEL: 'debug' },
     configure: (c) => {
       c.routing.retries = 0;
       c.headersTimeoutMs = 2_000;
@@ -56,7 +59,10 @@ async function main(): Promise<void> {
     let failed = 0;
     for (const c of BAD_INPUTS) {
       const r = await send(gw, c.url, { method: 'POST', body: c.body, headers: auth });
-      if (!isCleanRefusal(r.status, r.text) && !(c.name === 'lone surrogate' && r.status === 200)) failed++;
+      if (!isCleanAnswer(r.status, r.text)) {
+        failed++;
+        process.stderr.write(`bad input ${c.name}: ${r.status} ${r.text.slice(0, 200)}\n`);
+      }
     }
     return { tried: BAD_INPUTS.length, failed };
   });
@@ -92,11 +98,14 @@ async function main(): Promise<void> {
   await step('canary in upstream errors', async () => {
     const planted = { error: { message: `bad ${CANARY}`, type: `t ${CANARY}`, param: `p ${CANARY}`, code: `c ${CANARY}` } };
     const shapes = [{ status: 400, json: planted }, { status: 500, json: planted }, { status: 401, json: planted }, { sse: [`data: ${JSON.stringify(planted)}\n\n`], done: false }];
+    let unredacted = 0;
     for (const shape of shapes) {
       openai.enqueue(shape);
-      await send(gw, '/v1/chat/completions', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'openai/gpt-4o-mini', stream: 'sse' in shape, messages: [{ role: 'user', content: `paste ${CANARY}` }] }) });
+      const r = await send(gw, '/v1/chat/completions', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'openai/gpt-4o-mini', stream: 'sse' in shape, messages: [{ role: 'user', content: 'canary' }] }) });
+      // Not vacuous: the planted error reached the gateway and came back scrubbed.
+      if (!r.text.includes('[REDACTED]')) unredacted++;
     }
-    return { tried: shapes.length, failed: 0 };
+    return { tried: shapes.length, failed: unredacted };
   });
 
   await step('slow clients', async () => {
@@ -104,9 +113,10 @@ async function main(): Promise<void> {
     const sockets = Array.from({ length: 30 }, () => connect(port, '127.0.0.1'));
     for (const s of sockets) {
       s.on('error', () => undefined);
+      s.resume();
       s.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n');
     }
-    const served = await send(gw, '/v1/chat/completions', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'still here' }] }) });
+    const served = await send(gw, '/v1/chat/completions', { method: 'POST', headers: auth, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'still here' }] }) });
     await new Promise((r) => setTimeout(r, 6_000));
     const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
     for (const s of sockets) s.destroy();
@@ -116,38 +126,48 @@ async function main(): Promise<void> {
   await step('many streams', async () => {
     const n = 200;
     const results = await Promise.all(
-      Array.from({ length: n }, () => send(gw, '/v1/chat/completions', { method: 'POST', headers: auth, body: JSON.stringify({ model: 'mock/echo', stream: true, messages: [{ role: 'user', content: 'stream me' }] }) })),
+      Array.from({ length: n }, () => send(gw, '/v1/chat/completions', { method: 'POST', headers: auth, body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'stream me' }] }) })),
     );
     return { tried: n, failed: results.filter((r) => r.status !== 200 || !r.text.includes('data: [DONE]')).length };
-  });
-
-  const rssModelsBefore = gw.app.server ? process.memoryUsage().rss : 0;
-  await step('60,000 model names', async () => {
-    let failed = 0;
-    const total = 60_000;
-    for (let i = 0; i < total; i += 200) {
-      const batch = await Promise.all(
-        Array.from({ length: 200 }, (_, j) => gw.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { ...auth, 'content-type': 'application/json' }, payload: { model: `mock/attack-${i + j}`, messages: [{ role: 'user', content: 'x' }] } })),
-      );
-      failed += batch.filter((r) => r.statusCode >= 500).length;
-    }
-    return { tried: total, failed, note: `RSS ${mb(rssModelsBefore)} -> ${mb(process.memoryUsage().rss)} MB` };
   });
 
   await gw.flushLogs();
   let canaryHits = 0;
   const logText = gw.logLines.join('');
   canaryHits += logText.split(CANARY).length - 1;
+  for (const line of gw.logLines) if (line.includes(CANARY)) process.stderr.write(`canary in log: ${line.slice(0, 300)}\n`);
+  for (const b of bodies) if (b.includes(CANARY)) process.stderr.write(`canary in body: ${b.slice(0, 300)}\n`);
   canaryHits += bodies.join('').split(CANARY).length - 1;
-  for (const id of ids) canaryHits += JSON.stringify(await gw.services.logStore.byId(id)).split(CANARY).length - 1;
+  for (const id of ids) {
+    const row = JSON.stringify(await gw.services.logStore.byId(id));
+    if (row.includes(CANARY)) process.stderr.write(`canary in row ${id}: ${row.slice(0, 300)}\n`);
+    canaryHits += row.split(CANARY).length - 1;
+  }
   table.push({ step: 'canary grep (pino, rows, bodies)', tried: ids.length, failed: canaryHits, note: `canary hits ${canaryHits}` });
   await gw.close();
   await openai.close();
   await anthropic.close();
 
+  const rssModelsBefore = process.memoryUsage().rss;
+  // Its own gateway in mock mode: every distinct name is routed (to the mock), so per-model state would grow.
+  const mockGw = await startGateway({ env: { DATABASE_URL, MOCK_MODE: 'true', MOCK_DELAY_MS: '0' } });
+  await step('60,000 model names', async () => {
+    let failed = 0;
+    const total = process.env.ATTACK_QUICK ? 2_000 : 60_000;
+    for (let i = 0; i < total; i += 200) {
+      const batch = await Promise.all(
+        Array.from({ length: 200 }, (_, j) => mockGw.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { ...auth, 'content-type': 'application/json' }, payload: { model: `mock/attack-${i + j}`, messages: [{ role: 'user', content: 'x' }] } })),
+      );
+      failed += batch.filter((r) => r.statusCode >= 500).length;
+    }
+    return { tried: total, failed, note: `RSS ${mb(rssModelsBefore)} -> ${mb(process.memoryUsage().rss)} MB` };
+  });
+
+  await mockGw.close();
+
   let rowsLost: number | string = 'n/a';
   const { bin, reason } = findPgBin();
-  if (bin) {
+  if (bin && !process.env.ATTACK_QUICK) {
     await step('db outage + crash', async () => {
       const run = await runLogCrash({ bin, before: 100, during: 1_500 });
       rowsLost = run.lost;
