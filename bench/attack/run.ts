@@ -1,4 +1,4 @@
-// `npx tsx scripts/attack/run.ts`: the hardening attack run against real gateways on loopback, bounded in count and
+// `npx tsx bench/attack/run.ts`: the hardening attack run against real gateways on loopback, bounded in count and
 // time, printing one table (cases tried and failed, rows lost, canary hits, RSS before and after).
 import { createServer } from 'node:net';
 import { connect } from 'node:net';
