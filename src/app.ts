@@ -13,6 +13,7 @@ import { registerHealth } from './http/ops/health.js';
 import { registerMetrics } from './http/ops/metrics.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/ops/openapi.js';
 import { authPlugin, createAuthHook } from './http/plugins/auth.js';
+import { answerClientError } from './http/plugins/client-errors.js';
 import { corsPlugin } from './http/plugins/cors.js';
 import { readEveryBodyAsJson } from './http/plugins/json-body.js';
 import { metricsAuthHooks } from './http/plugins/metrics-auth.js';
@@ -38,6 +39,7 @@ const SURFACES: SurfaceRoutes[] = [registerChatCompletions, registerEmbeddings, 
 
 export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   const timeouts = serverTimeouts(deps.config);
+  const answerOpenAIError = errorHandlerFor(renderOpenAIError, deps.redact);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request access lines cost throughput; the request log store already records every request.
@@ -53,12 +55,15 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     requestTimeout: timeouts.requestTimeout,
     connectionTimeout: timeouts.connectionTimeout,
     keepAliveTimeout: timeouts.keepAliveTimeout,
+    // The parser's refusals, and Fastify's own before routing (a bad % escape), in OpenAI's envelope too.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerOpenAIError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  readEveryBodyAsJson(app);
+  readEveryBodyAsJson(app, deps.config.maxJsonDepth);
   seeUnknownRoutes(app, deps.metrics, deps.redact);
-  app.setErrorHandler(errorHandlerFor(renderOpenAIError, deps.redact));
+  app.setErrorHandler(answerOpenAIError);
 
   // On the raw response, so a stream's writeHead carries it too.
   app.addHook('onRequest', (req, reply, done) => {
@@ -71,7 +76,7 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     await registerOpenApi(root, VERSION);
     registerOpenApiDocument(root);
     // Open: the probes and the scrape endpoint (METRICS_AUTH puts the two operator views behind the key).
-    const operatorViewsAuth = metricsAuthHooks(deps.config, createAuthHook(deps.config.apiKeys, deps.keys));
+    const operatorViewsAuth = metricsAuthHooks(deps.config, createAuthHook(deps.config.apiKeys, { directory: deps.keys, adminKey: deps.config.adminKey }));
     const opsScope = (register: (ops: FastifyInstance, deps: Deps) => void) =>
       root.register(async (ops) => {
         for (const hook of operatorViewsAuth) ops.addHook('onRequest', hook);
@@ -83,7 +88,7 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
     // Its own key lookup (query token, subprotocol) before the upgrade: outside the keyed scope's header-only auth.
     registerWebSocket(root, { deps, pipeline: createPipeline(deps) });
     void root.register(async (keyed) => {
-      await keyed.register(authPlugin, { keys: deps.config.apiKeys, directory: deps.keys });
+      await keyed.register(authPlugin, { keys: deps.config.apiKeys, directory: deps.keys, adminKey: deps.config.adminKey });
       const pipeline = createPipeline(deps);
       const context: SurfaceDeps = { deps, pipeline };
       for (const surface of SURFACES) void keyed.register(async (scope) => surface(scope, context));

@@ -5,6 +5,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { applyEnvAliases, type EnvNotice } from './config-env-aliases.js';
+import { bool, ConfigError, int, list } from './config-values.js';
 import type { ImageFetchPolicy } from './providers/shared/images.js';
 import type { ProviderConfig } from './providers/provider.js';
 import { PROVIDER_TYPES, providerKind, providersFromEnv } from './providers/registry.js';
@@ -13,29 +14,7 @@ import type { LocalUrls } from './routing/prober.js';
 import { envProxySettings, type ProxySettings } from './upstream/container-proxy.js';
 import { priceOverridesSchema, type PriceOverrides } from './usage/prices.js';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-const bool = (name: string, value: string | undefined, fallback: boolean): boolean => {
-  if (value === undefined || value === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw new ConfigError(`${name} must be true or false, got '${value}'`);
-};
-
-const int = (name: string, value: string | undefined, fallback: number, min = 0): number => {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got '${value}'`);
-  return n;
-};
-
-const list = (value: string | undefined): string[] =>
-  (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+export { ConfigError };
 
 // No zod defaults here: zod 4 fills defaults even inside .partial(), which would make a route's partial
 // `routing:` block silently reset every setting it does not name. Defaults are applied once, below.
@@ -106,8 +85,9 @@ const fileSchema = z.object({
 export interface Config {
   port: number;
   host: string;
+  /** Every key the gateway accepts, GATEWAY_ADMIN_KEY included. */
   apiKeys: string[];
-  /** GATEWAY_ADMIN_KEY: the one key that reaches /admin/*; unset, the admin API does not exist. */
+  /** GATEWAY_ADMIN_KEY: the one key that reaches /admin/*, and reads every key's history and sessions. */
   adminKey: string | undefined;
   allowNoAuth: boolean;
   logLevel: string;
@@ -125,6 +105,8 @@ export interface Config {
   /** Active health probes (and local-provider discovery) every this many ms; 0 = off. */
   probeIntervalMs: number;
   bodyLimitBytes: number;
+  /** MAX_JSON_DEPTH: a request body nested deeper is refused with 400 before it is parsed. */
+  maxJsonDepth: number;
   rateLimitRpm: number;
   /** SESSION_CONTEXT_TOKENS: how much of a session's earlier turns the simple API and /ws prepend (chars/4 estimate). */
   sessionContextTokens: number;
@@ -209,7 +191,9 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
   const mockMode = bool('MOCK_MODE', env.MOCK_MODE, false);
   if (mockMode || providers.length === 0) providers.push({ id: 'mock', type: 'mock', baseUrl: '', options: { delayMs: env.MOCK_DELAY_MS || undefined } });
 
+  const adminKey = env.GATEWAY_ADMIN_KEY?.trim() || undefined;
   const apiKeys = list(env.GATEWAY_API_KEYS);
+  if (adminKey && !apiKeys.includes(adminKey)) apiKeys.push(adminKey);
   const host = env.HOST || '127.0.0.1';
   const allowNoAuth = bool('GATEWAY_ALLOW_NO_AUTH', env.GATEWAY_ALLOW_NO_AUTH, false);
   const routing = routingSchema.parse({
@@ -231,7 +215,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     port: int('PORT', env.PORT, 8080),
     host,
     apiKeys,
-    adminKey: env.GATEWAY_ADMIN_KEY?.trim() || undefined,
+    adminKey,
     allowNoAuth,
     logLevel: env.LOG_LEVEL || 'info',
     databaseUrl: env.DATABASE_URL || undefined,
@@ -253,6 +237,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     },
     probeIntervalMs: int('PROBE_INTERVAL_MS', env.PROBE_INTERVAL_MS, 30_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 10 * 1024 * 1024, 1024),
+    maxJsonDepth: int('MAX_JSON_DEPTH', env.MAX_JSON_DEPTH, 100, 8),
     rateLimitRpm: int('RATE_LIMIT_RPM', env.RATE_LIMIT_RPM, 0),
     sessionContextTokens: int('SESSION_CONTEXT_TOKENS', env.SESSION_CONTEXT_TOKENS, 4_000),
     corsOrigins: list(env.CORS_ORIGINS),

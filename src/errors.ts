@@ -121,10 +121,14 @@ export const invalidRequest = (message: string, param: string | null = null, cod
 export const badUpstreamResponse = (provider: string, detail: string) =>
   new GatewayError({ status: 502, type: 'api_error', message: `${provider}: malformed response (${detail})`, code: 'bad_upstream_response', provider });
 
+const ECHO_LIMIT = 256;
+/** What the gateway repeats of a client's value (a model name) in bodies and headers: never more than 256 chars. */
+export const echoed = (value: string): string => (value.length <= ECHO_LIMIT ? value : `${value.slice(0, ECHO_LIMIT)}...(${value.length} chars)`);
+
 export const modelNotFound = (model: string) =>
   new GatewayError({
     status: 404,
-    message: `The model '${model}' does not exist or no configured provider serves it. GET /v1/models lists what is available.`,
+    message: `The model '${echoed(model)}' does not exist or no configured provider serves it. GET /v1/models lists what is available.`,
     param: 'model',
     code: 'model_not_found',
   });
@@ -157,7 +161,7 @@ export const upstreamTimeout = (provider: string, phase: string, ms: number) =>
 export const noProviderAvailable = (model: string, retryAfter: number) =>
   new GatewayError({
     status: 503,
-    message: `No provider for '${model}' is usable right now (all circuits open). Retry later.`,
+    message: `No provider for '${echoed(model)}' is usable right now (all circuits open). Retry later.`,
     code: 'no_provider_available',
     retryAfter,
   });
@@ -283,6 +287,10 @@ export function upstreamHttpError(provider: string, status: number, details: Ups
   if (status === 404) {
     // The deployment lacks the model: another target may well have it.
     return new GatewayError({ ...base, status: 404, message, code: details.code ?? 'model_not_found', retrySameTarget: false, tryOtherTargets: true });
+  }
+  if (status < 400) {
+    // A redirect (the gateway follows none: it would resend the key elsewhere) says the base URL is wrong there.
+    return new GatewayError({ ...base, status: 502, type: 'api_error', message: `${provider} answered HTTP ${status} (a redirect the gateway does not follow): ${details.message}`, code: 'bad_upstream_response', retrySameTarget: false, tryOtherTargets: true });
   }
   const clientStatus = status === 422 ? 400 : status;
   // 409 (e.g. a lock timeout upstream) is the one 4xx worth trying again; the rest are the request's own fault.

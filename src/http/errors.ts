@@ -22,8 +22,8 @@ export type RenderError = (err: GatewayError, redact: Redact) => RenderedError;
 export function errorHandlerFor(render: RenderError, redact: Redact) {
   return function handleError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
     const error = asGatewayError(err);
-    if (error.status >= 500) req.log.error({ err: redact(error.message), code: error.code, provider: error.provider }, 'request failed');
-    else req.log.info({ status: error.status, code: error.code }, redact(error.message));
+    if (error.status >= 500) req.log.error({ err: redact(error.message), code: error.code && redact(error.code), provider: error.provider }, 'request failed');
+    else req.log.info({ status: error.status, code: error.code && redact(error.code) }, redact(error.message));
     const rendered = render(error, redact);
     if (rendered.headers) reply.headers(rendered.headers);
     return reply.status(rendered.status).send(rendered.body);

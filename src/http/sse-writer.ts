@@ -12,6 +12,10 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
+/** A client that sent `Connection: close` gets it back, so Node ends the socket with the stream (not 65 s later). */
+const SSE_CLOSE_HEADERS = { ...SSE_HEADERS, connection: 'close' };
+const wantsClose = (value: string | string[] | undefined) => typeof value === 'string' && /(^|[\s,])close($|[\s,])/i.test(value);
+
 /** Flush at once past this many buffered characters, so one huge upstream read does not wait for the loop. */
 const FLUSH_AT = 64 * 1024;
 
@@ -43,7 +47,7 @@ export class SseWriter implements StreamWriter {
    */
   open(): void {
     this.reply.hijack();
-    this.res.writeHead(200, SSE_HEADERS);
+    this.res.writeHead(200, wantsClose(this.reply.request.headers.connection) ? SSE_CLOSE_HEADERS : SSE_HEADERS);
   }
 
   /** A pass-through's answer: the upstream's content type (SSE headers only for an event stream), same socket rules. */

@@ -23,6 +23,16 @@ function deepestIssue(issues: z.core.$ZodIssue[]): z.core.$ZodIssue | undefined 
   return best ? { ...best, path: [...first.path, ...best.path] } : first;
 }
 
+/** What the body holds at a zod issue's path; zod 4 leaves the input out of issues unless asked to. */
+function valueAt(body: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current = body;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
 export function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw invalidRequest('The request body must be a JSON object.', null, 'invalid_body');
@@ -34,5 +44,6 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown): z.i
   const message = issue
     ? `Invalid value for '${param || 'body'}': ${issue.message}`
     : 'Invalid request body.';
-  throw invalidRequest(message, param || null, issue?.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value');
+  const missing = issue?.code === 'invalid_type' && valueAt(body, issue.path) === undefined;
+  throw invalidRequest(message, param || null, missing ? 'missing_required_parameter' : issue?.code === 'invalid_type' ? 'invalid_type' : 'invalid_value');
 }

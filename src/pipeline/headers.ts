@@ -1,6 +1,7 @@
 // The x-gateway-* headers, written in this one place for every proxied answer (JSON, stream or error): on the raw
 // response, so a stream's writeHead and Fastify's send both carry them.
 import { costHeader } from '../usage/bill.js';
+import { echoed } from '../errors.js';
 import type { Exchange } from './exchange.js';
 
 /** `costUsd` only for JSON answers: a stream's headers leave before its cost is known (it is in the log row). */
@@ -12,7 +13,7 @@ export function writeGatewayHeaders(x: Exchange, overheadMs: number | undefined,
   const last = x.target ?? x.attempts.at(-1);
   if (last) {
     res.setHeader('x-gateway-provider', last.provider);
-    res.setHeader('x-gateway-model', `${last.provider}/${last.model}`);
+    res.setHeader('x-gateway-model', echoed(`${last.provider}/${last.model}`));
   }
   if (overheadMs !== undefined) res.setHeader('x-gateway-overhead-ms', overheadMs.toFixed(2));
   if (costUsd !== undefined) res.setHeader('x-gateway-cost-usd', costHeader(costUsd));

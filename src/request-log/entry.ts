@@ -144,7 +144,7 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       attempts: record.attempts.length,
       partial: record.partial ?? false,
       error: record.error ? redact(record.error) : null,
-      errorCode: record.errorCode ?? null,
+      errorCode: redactText(record.errorCode ?? null, redact),
       costUsd: record.costUsd ?? null,
     },
     attempts: record.attempts.map((a, i) => ({
@@ -157,7 +157,7 @@ export function toLogEntry(record: ExchangeRecord, logBodies: boolean, redact: R
       status: a.status,
       latencyMs: Math.round(a.latencyMs),
       error: a.error ? redact(a.error) : null,
-      errorCode: a.errorCode ?? null,
+      errorCode: redactText(a.errorCode ?? null, redact),
     })),
   };
 }

@@ -59,9 +59,11 @@ export class LogStore {
     await this.database.db.execute(insertBatch(requests, attempts));
   }
 
-  async history(limit: number, sessionId?: string): Promise<HistoryItem[]> {
+  /** Newest first; keyId scopes it to one key's requests (undefined: every key's). */
+  async history(limit: number, sessionId?: string, keyId?: string): Promise<HistoryItem[]> {
     const conditions: SQL[] = [inArray(requestLogs.endpoint, CHAT_ENDPOINTS), isNotNull(requestLogs.question)];
     if (sessionId) conditions.push(eq(requestLogs.sessionId, sessionId));
+    if (keyId !== undefined) conditions.push(eq(requestLogs.keyId, keyId));
     const rows = await this.database.db
       .select()
       .from(requestLogs)

@@ -137,3 +137,83 @@ describe('no key in logs, log rows or error bodies', () => {
     expect(rows['sec-stream']!.request!.error).toContain('[REDACTED]');
   });
 });
+
+describe('a key planted in every field of every upstream error shape reaches no body, row or log line', () => {
+  const KEYS = { openai: 'sk-openai-canary-7a6b5c4d3e2f', ollama: 'ol-ollama-canary-1b2c3d4e5f6a', lmstudio: 'lm-lmstudio-canary-9f8e7d6c5b' };
+  const MODELS = { openai: 'gpt-4o-mini', ollama: 'llama3.2:latest', lmstudio: 'gpt-4o-mini' };
+  type Provider = keyof typeof KEYS;
+  const fakes = {} as Record<Provider, FakeOpenAI>;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    fakes.openai = await startFakeOpenAI({ apiKey: KEYS.openai });
+    fakes.ollama = await startFakeOpenAI({ mode: 'ollama' });
+    fakes.lmstudio = await startFakeOpenAI();
+    gateway = await startGateway({
+      env: {
+        OPENAI_API_KEY: KEYS.openai,
+        OPENAI_BASE_URL: fakes.openai.baseUrl,
+        OLLAMA_BASE_URL: fakes.ollama.url,
+        OLLAMA_API_KEY: KEYS.ollama,
+        LMSTUDIO_BASE_URL: fakes.lmstudio.baseUrl,
+        LMSTUDIO_API_KEY: KEYS.lmstudio,
+        LOG_LEVEL: 'trace',
+      },
+      configure: (c) => {
+        c.routing.retries = 0;
+        c.fallbackEnabled = false;
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all(Object.values(fakes).map((f) => f?.close()));
+  });
+
+  /** Every field of OpenAI's error envelope carries the key. */
+  const planted = (key: string) => ({ error: { message: `bad key ${key}`, type: `type_${key}`, param: `param_${key}`, code: `code_${key}` } });
+  const post = (id: string, url: string, body: Record<string, unknown>) =>
+    fetch(`${gateway.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: JSON.stringify(body) });
+  const chunk = (model: string) => ({ id: 'c', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'part' }, finish_reason: null }] });
+
+  it('holds for JSON errors, errors before and inside a stream, embeddings and the simple API', async () => {
+    const ids: string[] = [];
+    const bodies: string[] = [];
+    for (const provider of Object.keys(KEYS) as Provider[]) {
+      const key = KEYS[provider];
+      const fake = fakes[provider];
+      const model = `${provider}/${MODELS[provider]}`;
+      const messages = [{ role: 'user', content: 'hi' }];
+      const shapes: Array<[string, () => void, string, Record<string, unknown>]> = [
+        ['json-400', () => fake.enqueue({ status: 400, json: planted(key) }), '/v1/chat/completions', { model, messages }],
+        ['json-500', () => fake.enqueue({ status: 500, json: planted(key) }), '/v1/chat/completions', { model, messages }],
+        ['stream-before', () => fake.enqueue({ status: 429, json: planted(key) }), '/v1/chat/completions', { model, messages, stream: true }],
+        ['stream-inside', () => fake.enqueue({ sse: [chunk(MODELS[provider]), `data: ${JSON.stringify(planted(key))}\n\n`], done: false }), '/v1/chat/completions', { model, messages, stream: true }],
+        ['simple-stream', () => fake.enqueue({ sse: [chunk(MODELS[provider]), `data: ${JSON.stringify(planted(key))}\n\n`], done: false }), '/api/streaming', { model, question: 'hi' }],
+        ['simple-json', () => fake.enqueue({ status: 400, json: planted(key) }), '/api/ask', { model, question: 'hi' }],
+        ['embeddings', () => fake.enqueue({ status: 400, json: planted(key) }), '/v1/embeddings', { model, input: 'hi' }],
+      ];
+      for (const [shape, plant, url, body] of shapes) {
+        const id = `sec-${provider}-${shape}-${crypto.randomUUID()}`;
+        plant();
+        const res = await post(id, url, body);
+        const text = await res.text();
+        expect(text, `${provider} ${shape}`).toContain('[REDACTED]');
+        bodies.push(text);
+        ids.push(id);
+      }
+    }
+    for (const text of bodies) for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
+
+    await gateway.flushLogs();
+    for (const id of ids) {
+      const row = await gateway.services.logStore.byId(id);
+      expect(row.request, id).toBeDefined();
+      expect(row.request?.errorCode, id).toBeTruthy();
+      const text = JSON.stringify(row);
+      for (const key of Object.values(KEYS)) expect(text, id).not.toContain(key);
+    }
+    const logText = gateway.logLines.join('');
+    for (const key of Object.values(KEYS)) expect(logText).not.toContain(key);
+  }, 60_000);
+});

@@ -21,7 +21,7 @@ export function registerAdmin(root: FastifyInstance, deps: Deps): void {
   if (!adminKey || !keys) return;
   const db = deps.logStore.database.db;
   void root.register(async (admin) => {
-    admin.addHook('onRequest', adminAuthHook(adminKey, createAuthHook(deps.config.apiKeys, keys)));
+    admin.addHook('onRequest', adminAuthHook(adminKey, createAuthHook(deps.config.apiKeys, { directory: keys, adminKey })));
     registerTeams(admin, keys);
     registerKeys(admin, keys, db);
     admin.get(

@@ -16,6 +16,8 @@ declare module 'fastify' {
     gatewayKeyId?: string;
     /** A virtual key's owner and limits (undefined for static keys). */
     gatewayPrincipal?: Principal;
+    /** The key was GATEWAY_ADMIN_KEY: it reads every key's history. */
+    gatewayAdmin?: boolean;
   }
 }
 
@@ -58,12 +60,21 @@ async function lookupVirtual(directory: KeyDirectory, key: string): Promise<Prin
   }
 }
 
+export interface AuthOptions {
+  /** Where virtual (sk-gw-) keys are looked up; set only when an admin key is configured. */
+  directory?: KeyDirectory;
+  /** Where a route's callers put their key (default: the three headers). */
+  find?: (req: FastifyRequest) => string | undefined;
+  /** GATEWAY_ADMIN_KEY (also one of `keys`): marks the request as the operator's. */
+  adminKey?: string;
+}
+
 /**
  * Keys are required when static keys are configured or virtual keys can exist (an admin key is set, so there is
  * a key directory); otherwise the gateway is open (loopback only, see assertSafeBind).
  */
-/** `find` says where a route's callers put their key (default: the three headers). */
-export function createAuthHook(keys: readonly string[], directory?: KeyDirectory, find: (req: FastifyRequest) => string | undefined = presentedKey) {
+export function createAuthHook(keys: readonly string[], { directory, find = presentedKey, adminKey }: AuthOptions = {}) {
+  const adminId = adminKey ? keyId(adminKey) : undefined;
   const matchStatic = staticKeyMatcher(keys);
   const required = keys.length > 0 || directory !== undefined;
   return async function authenticate(req: FastifyRequest): Promise<void> {
@@ -80,10 +91,11 @@ export function createAuthHook(keys: readonly string[], directory?: KeyDirectory
     const match = matchStatic(key);
     if (!match) throw invalidApiKey();
     req.gatewayKeyId = match;
+    req.gatewayAdmin = match === adminId;
   };
 }
 
-export const authPlugin = sharedHooks(async (scope: FastifyInstance, opts: { keys: string[]; directory?: KeyDirectory }) => {
+export const authPlugin = sharedHooks(async (scope: FastifyInstance, opts: { keys: string[]; directory?: KeyDirectory; adminKey?: string }) => {
   if (opts.keys.length === 0 && !opts.directory) return;
-  scope.addHook('onRequest', createAuthHook(opts.keys, opts.directory));
+  scope.addHook('onRequest', createAuthHook(opts.keys, { directory: opts.directory, adminKey: opts.adminKey }));
 });

@@ -1,11 +1,16 @@
-// Any content type is read as JSON: `curl -d` sends form-urlencoded, and clients forget the header.
+// Any content type is read as JSON: `curl -d` sends form-urlencoded, and clients forget the header. A body nested
+// deeper than MAX_JSON_DEPTH is refused before it is parsed (thousands deep overflowed the stack further on).
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors.js';
+import { exceedsJsonDepth } from '../json-depth.js';
 
-export function readEveryBodyAsJson(app: FastifyInstance): void {
+export function readEveryBodyAsJson(app: FastifyInstance, maxDepth: number): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (exceedsJsonDepth(text, maxDepth)) {
+      return done(new GatewayError({ status: 400, message: `The JSON body is nested deeper than ${maxDepth} levels (MAX_JSON_DEPTH).`, code: 'json_too_deep' }));
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

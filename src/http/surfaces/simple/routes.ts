@@ -70,7 +70,9 @@ export function registerHistory(scope: FastifyInstance, deps: Deps): void {
     const query = req.query as z.infer<typeof historyQuerySchema>;
     // Show what was just asked, but never make every read hit a database that is known to be down.
     if (!deps.logWriter.stats.degraded) await deps.logWriter.flush(true);
-    return { items: await deps.logStore.history(query.limit, query.session_id) };
+    // Each key reads back only its own questions; the admin key (and an open gateway, which has no keys) reads all.
+    const ownedBy = req.gatewayAdmin || deps.config.apiKeys.length === 0 ? undefined : (req.gatewayKeyId ?? '');
+    return { items: await deps.logStore.history(query.limit, query.session_id, ownedBy) };
   });
   const forget = { summary: "Forget a session: deletes this key's logged turns of it", tags: ['Simple API'], params: sessionParamsSchema, response: { 200: forgottenSchema, default: openAIErrorSchema } };
   scope.delete('/api/sessions/:id', { schema: forget }, async (req) => {

@@ -48,7 +48,7 @@ export function registerWebSocket(scope: FastifyInstance, { deps, pipeline }: Su
   const defaultModel = defaultModelOf(deps);
   void scope.register(async (ws) => {
     await ws.register(websocketPlugin, { options: { maxPayload: 1024 * 1024, handleProtocols: chooseProtocol } });
-    ws.addHook('onRequest', createAuthHook(deps.config.apiKeys, deps.keys, wsKey));
+    ws.addHook('onRequest', createAuthHook(deps.config.apiKeys, { directory: deps.keys, find: wsKey, adminKey: deps.config.adminKey }));
     ws.get('/ws/:session_id', { websocket: true, schema: { hide: true, params: paramsSchema } }, (socket, req) => {
       const { session_id: sessionId } = req.params as z.infer<typeof paramsSchema>;
       const surface = wsSurface(defaultModel, sessionId);
