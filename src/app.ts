@@ -11,6 +11,7 @@ import { registerHealth } from './routes/health.js';
 import { registerMetrics } from './routes/metrics.js';
 import { registerModels } from './routes/models.js';
 import { registerSimpleApi } from './routes/simple-api.js';
+import { registerResponses } from './http/surfaces/openai-responses/route.js';
 import { createCorsHook } from './security/cors.js';
 import { createRateLimitHook } from './security/rate-limit.js';
 import { serverTimeouts } from './security/timeouts.js';
@@ -108,5 +109,6 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   registerChatCompletions(app, deps);
   registerEmbeddings(app, deps);
   registerSimpleApi(app, deps);
+  registerResponses(app, deps);
   return app;
 }

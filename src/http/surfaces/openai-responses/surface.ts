@@ -1,0 +1,47 @@
+// The OpenAI Responses surface (/v1/responses) through the bridge: its four jobs behind the Surface interface.
+// The parsed request, its input items and the echo travel as extras, so a store (next) can keep what it needs.
+import { GatewayError } from '../../../errors.js';
+import { parseOrThrow } from '../../../routes/validate.js';
+import { sessionIdOf } from '../../../routes/chat-completions.js';
+import type { RenderContext, Surface } from '../surface.js';
+import { renderResponse } from './render-json.js';
+import { responsesRequestSchema, type InputItem, type ResponsesRequest } from './request-schema.js';
+import { echoOf, type ResponseEcho } from './response-object.js';
+import { ResponsesStreamRenderer } from './stream-renderer.js';
+import { toChatRequest } from './to-chat-request.js';
+
+export interface ResponsesExtras {
+  /** The request as validated: a pass-through forwards it, a store keeps its parameters. */
+  request: ResponsesRequest;
+  /** The input as items (a string input becomes one user message), in the client's own shapes. */
+  input: InputItem[];
+  echo: ResponseEcho;
+}
+
+function extrasOf(context: RenderContext): ResponsesExtras {
+  const extras = context.extras as ResponsesExtras | undefined;
+  if (!extras?.echo) throw new GatewayError({ status: 500, message: 'responses surface: render context without its parsed request', code: 'internal_error' });
+  return extras;
+}
+
+export const responsesSurface: Surface = {
+  name: 'openai-responses',
+
+  parse(body, headers) {
+    const request = parseOrThrow(responsesRequestSchema, body);
+    const chat = toChatRequest(request);
+    const input: InputItem[] = typeof request.input === 'string' ? [{ type: 'message', role: 'user', content: request.input }] : (request.input ?? []);
+    const extras: ResponsesExtras = { request, input, echo: echoOf(request) };
+    return { chat, stream: request.stream === true, includeUsage: true, sessionId: sessionIdOf(headers, request.metadata), extras };
+  },
+
+  renderJson: (completion, context) => renderResponse(completion, extrasOf(context).echo, context.model, context.createdAt),
+
+  openStream: (context) => new ResponsesStreamRenderer(extrasOf(context).echo, context),
+
+  renderError(err, redact) {
+    const body = { error: { message: redact(err.message), type: redact(err.type), param: err.param === null ? null : redact(err.param), code: err.code === null ? null : redact(err.code) } };
+    const retryAfter = err.retryAfter !== undefined ? String(Math.ceil(err.retryAfter)) : err.status === 429 || err.status === 503 ? '1' : undefined;
+    return { status: err.status, body, ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}) };
+  },
+};
