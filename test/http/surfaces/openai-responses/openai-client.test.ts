@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { TestGateway } from '../../../helpers/gateway.js';
 import { openAIErrorBody } from '../../../fakes/openai-upstream.js';
-import { GATEWAY_KEY, MODEL, chatBodies, postResponses, script, startBridge, startMockGateway, type Bridge } from './harness.js';
+import { GATEWAY_KEY, MODEL, UPSTREAM_KEY, chatBodies, postResponses, script, startBridge, startMockGateway, type Bridge } from './harness.js';
 
 let bridge: Bridge;
 let mock: TestGateway;
@@ -161,6 +161,14 @@ describe('failures', () => {
     expect(seen.at(-1)).toBe('response.failed');
     const final = await stream.finalResponse();
     expect(final.status).toBe('failed');
+  });
+
+  it('an upstream error quoting the provider key reaches the client redacted, in every field', async () => {
+    bridge.fake.enqueue({ status: 400, json: openAIErrorBody(`Key ${UPSTREAM_KEY} may not use this model`, 'invalid_request_error', `bad_${UPSTREAM_KEY}`, UPSTREAM_KEY) });
+    const raw = await postResponses(bridge.gateway, { model: MODEL, input: 'x' });
+    expect(raw.status).toBe(400);
+    expect(JSON.stringify(raw.body)).not.toContain(UPSTREAM_KEY);
+    expect(raw.body).toMatchObject({ error: { message: expect.stringContaining('[REDACTED]'), param: '[REDACTED]', code: 'bad_[REDACTED]' } });
   });
 
   it('a bad request is a 400 naming the field', async () => {
