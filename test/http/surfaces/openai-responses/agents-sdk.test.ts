@@ -4,7 +4,7 @@ import { Agent, run, setDefaultOpenAIClient, setTracingDisabled, tool } from '@o
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { GATEWAY_KEY, MODEL, chatBodies, script, startBridge, type Bridge } from './harness.js';
+import { GATEWAY_KEY, MODEL, chatBodies, script, startBridge, type Bridge, START_TIMEOUT_MS } from './harness.js';
 
 let bridge: Bridge;
 
@@ -12,7 +12,7 @@ beforeAll(async () => {
   bridge = await startBridge();
   setTracingDisabled(true);
   setDefaultOpenAIClient(new OpenAI({ apiKey: GATEWAY_KEY, baseURL: bridge.gateway.baseURL, maxRetries: 0 }));
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await bridge?.close();

@@ -5,14 +5,15 @@ import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { TestGateway } from '../../../helpers/gateway.js';
-import { GATEWAY_KEY, MODEL, chatBodies, script, startBridge, startMockGateway, type Bridge } from './harness.js';
+import { GATEWAY_KEY, MODEL, chatBodies, script, startBridge, startMockGateway, type Bridge, START_TIMEOUT_MS } from './harness.js';
 
 let bridge: Bridge;
 let mock: TestGateway;
 
 beforeAll(async () => {
-  [bridge, mock] = await Promise.all([startBridge(), startMockGateway()]);
-});
+  bridge = await startBridge();
+  mock = await startMockGateway();
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await Promise.all([bridge?.close(), mock?.close()]);

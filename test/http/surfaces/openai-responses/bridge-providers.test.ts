@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anthropicMessage, startFakeAnthropic, type FakeAnthropic } from '../../../fakes/anthropic-upstream.js';
 import { FakeGeminiUpstream } from '../../../fakes/gemini-upstream.js';
 import { startGateway, type TestGateway } from '../../../helpers/gateway.js';
-import { GATEWAY_KEY, postResponses } from './harness.js';
+import { GATEWAY_KEY, postResponses, START_TIMEOUT_MS } from './harness.js';
 
 const KEY = 'provider-key-0123456789';
 const PNG_DATA_URL = 'data:image/png;base64,iVBORw0KGgo=';
@@ -21,7 +21,7 @@ beforeAll(async () => {
       c.routing.retries = 0;
     },
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await gateway?.close();

@@ -9,6 +9,8 @@ import { expectSchema, parseEventStream } from './openapi-schemas.js';
 export const GATEWAY_KEY = 'gw-responses-key-123456';
 export const UPSTREAM_KEY = 'sk-upstream-responses-abcdef';
 export const MODEL = 'openai/gpt-4o-mini';
+/** Each gateway opens its own PGlite log store: on a loaded machine that takes longer than the default hook timeout. */
+export const START_TIMEOUT_MS = 120_000;
 
 export interface Bridge {
   fake: FakeUpstream;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { TestGateway } from '../../../helpers/gateway.js';
 import { openAIErrorBody } from '../../../fakes/openai-upstream.js';
-import { GATEWAY_KEY, MODEL, UPSTREAM_KEY, chatBodies, postResponses, script, startBridge, startMockGateway, type Bridge } from './harness.js';
+import { GATEWAY_KEY, MODEL, UPSTREAM_KEY, chatBodies, postResponses, script, startBridge, startMockGateway, type Bridge, START_TIMEOUT_MS } from './harness.js';
 
 let bridge: Bridge;
 let mock: TestGateway;
@@ -14,10 +14,11 @@ let client: OpenAI;
 let mockClient: OpenAI;
 
 beforeAll(async () => {
-  [bridge, mock] = await Promise.all([startBridge(), startMockGateway()]);
+  bridge = await startBridge();
+  mock = await startMockGateway();
   client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: bridge.gateway.baseURL, maxRetries: 0 });
   mockClient = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: mock.baseURL, maxRetries: 0 });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await Promise.all([bridge?.close(), mock?.close()]);
