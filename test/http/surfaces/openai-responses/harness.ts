@@ -18,10 +18,10 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-export async function startBridge(): Promise<Bridge> {
+export async function startBridge(env: Record<string, string> = {}): Promise<Bridge> {
   const fake = await startFakeOpenAI({ models: ['gpt-4o-mini'], apiKey: UPSTREAM_KEY });
   const gateway = await startGateway({
-    env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.baseUrl, GATEWAY_API_KEYS: GATEWAY_KEY },
+    env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.baseUrl, GATEWAY_API_KEYS: GATEWAY_KEY, ...env },
     configure: (c) => {
       c.routing.retries = 0;
     },

@@ -1,5 +1,5 @@
 // The real `openai` v6 client's Responses API against the gateway: create, stream (final response assembled),
-// parse with a zod schema, a function-tool round trip, errors before and after the first byte, stored-response 404s.
+// parse with a zod schema, a function-tool round trip, errors before and after the first byte, unknown-id 404s.
 import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,7 +180,7 @@ describe('failures', () => {
     expect(raw).toMatchObject({ status: 400, body: { error: { code: 'unsupported_tool', param: 'tools[0]' } } });
   });
 
-  it('stored responses are not kept yet: retrieve, delete and input_items are 404s in OpenAI\'s shape', async () => {
+  it('an unknown response id: retrieve, delete and input_items are 404s in OpenAI\'s shape', async () => {
     await expect(client.responses.retrieve('resp_missing')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     await expect(client.responses.delete('resp_missing')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     await expect(client.responses.inputItems.list('resp_missing')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
