@@ -7,7 +7,8 @@ import type { GatewayError } from '../errors.js';
 import { ClientConnection } from '../http/client-connection.js';
 import type { ExchangeContext, ExchangeOutcome } from '../request-log/entry.js';
 import type { RoutePlan, Target } from '../routing/resolve.js';
-import type { AttemptRecord, StreamHandle } from '../routing/router.js';
+import type { PassthroughDialect } from '../providers/provider.js';
+import type { AttemptRecord, PassthroughHandle, StreamHandle } from '../routing/router.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
@@ -16,7 +17,9 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embedding
 export type Work =
   | { kind: 'chat'; request: ChatRequest }
   | { kind: 'stream'; request: ChatRequest }
-  | { kind: 'embeddings'; request: EmbeddingsRequest };
+  | { kind: 'embeddings'; request: EmbeddingsRequest }
+  /** Forwarded in the client's dialect; `request` is its chat-model reading, for the log only. */
+  | { kind: 'passthrough'; dialect: PassthroughDialect; body: Record<string, unknown>; request: ChatRequest };
 
 export interface ExchangeStart {
   endpoint: string;
@@ -45,6 +48,7 @@ export class Exchange {
   completion: ChatCompletion | undefined = undefined;
   embeddings: EmbeddingsResponse | undefined = undefined;
   stream: StreamHandle | undefined = undefined;
+  passthrough: PassthroughHandle | undefined = undefined;
   /** A stage served the request itself (e.g. from a cache): the stages after it are skipped. */
   answered = false;
   /** How it ended, for the record stage; set once by the pipeline. */
@@ -73,7 +77,7 @@ export class Exchange {
       sessionId: start.sessionId,
       request: chat,
       requestedModel: chat ? undefined : start.work.request.model,
-      stream: start.work.kind === 'stream',
+      stream: start.work.kind === 'stream' || (start.work.kind === 'passthrough' && start.work.body.stream === true),
       attempts: this.attempts,
     };
   }

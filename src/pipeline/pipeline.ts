@@ -7,7 +7,8 @@ import { clientClosed, isClientClosed, toGatewayError, type GatewayError } from 
 import type { SseWriter } from '../http/sse-writer.js';
 import type { ParsedRequest, RenderContext, Surface } from '../http/surfaces/surface.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
-import type { ChatCompletion } from '../schemas/chat-response.js';
+import type { PassthroughHandle } from '../routing/router.js';
+import type { ChatCompletion, Usage } from '../schemas/chat-response.js';
 import type { EmbeddingsResponse } from '../schemas/embeddings.js';
 import type { Exchange } from './exchange.js';
 import { writeGatewayHeaders } from './headers.js';
@@ -48,6 +49,41 @@ export class Pipeline {
     const usage = { prompt_tokens: response.usage.prompt_tokens, completion_tokens: 0, total_tokens: response.usage.total_tokens };
     this.finish(x, overheadMs, { provider: x.target?.provider, model: x.target?.model, status: 200, usage, latencyMs, overheadMs });
     return response;
+  }
+
+  /**
+   * The upstream's own answer forwarded by `forward` (which writes the client's response and returns the usage it
+   * read on the way); errors before the upstream's 2xx propagate like chat's.
+   */
+  async passthrough(x: Exchange, forward: (handle: PassthroughHandle) => Promise<Usage | undefined>): Promise<void> {
+    await this.enter(x);
+    const handle = x.passthrough!;
+    const { target } = handle;
+    const firstByteMs = x.elapsed();
+    const overheadMs = x.overheadAt(firstByteMs);
+    writeGatewayHeaders(x, overheadMs);
+    let usage: Usage | undefined;
+    let failure: GatewayError | undefined;
+    try {
+      usage = await forward(handle);
+    } catch (err) {
+      failure = x.client.aborted ? clientClosed(target.provider) : handle.classify(err);
+    }
+    handle.done(failure && !isClientClosed(failure) ? failure : undefined);
+    x.error = failure;
+    x.outcome = {
+      provider: target.provider,
+      model: target.model,
+      status: failure ? failure.status : 200,
+      usage,
+      latencyMs: x.elapsed(),
+      ttftMs: firstByteMs,
+      overheadMs,
+      partial: failure !== undefined,
+      error: failure?.message,
+      errorCode: failure?.code,
+    };
+    this.leave(x);
   }
 
   /** Errors before the first event propagate (the surface renders them as a normal error response, status intact). */

@@ -5,6 +5,7 @@ import type { ChatCompletion, ChatCompletionChunk } from '../schemas/chat-respon
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 import type { ImageFetcher } from './shared/images.js';
 import type { PROVIDER_KINDS } from './registry.js';
+import type { UpstreamResponse } from '../upstream/http.js';
 
 /** 'mock' plus every kind the registry lists (registry.ts PROVIDER_KINDS is the one list). */
 export type ProviderType = keyof typeof PROVIDER_KINDS | 'mock';
@@ -75,6 +76,8 @@ export interface BufferedStream {
 export const bufferedOf = (iterator: object): BufferedStream | undefined =>
   typeof (iterator as Partial<BufferedStream>).buffered === 'function' ? (iterator as BufferedStream) : undefined;
 
+export type PassthroughDialect = 'responses';
+
 export interface Provider {
   readonly id: string;
   readonly type: ProviderType;
@@ -90,6 +93,12 @@ export interface Provider {
    */
   chatStream(request: ChatRequest, model: string, options: CallOptions): Promise<AsyncIterable<ChatStreamEvent>>;
   embeddings?(request: EmbeddingsRequest, model: string, options: CallOptions): Promise<EmbeddingsResponse>;
+  /**
+   * Only on upstreams that speak an inbound dialect natively (OpenAI's Responses API): the client's body as sent
+   * with the upstream's model name, and the upstream's 2xx answer as it came (JSON or SSE), unread. Non-2xx
+   * answers are thrown as GatewayErrors like every other call's.
+   */
+  passthrough?(dialect: PassthroughDialect, body: Record<string, unknown>, model: string, options: CallOptions): Promise<UpstreamResponse>;
   close?(): Promise<void>;
 }
 

@@ -3,12 +3,12 @@
 // Records every attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attemptFailure, clientClosed, GatewayError, invalidRequest, noProviderAvailable } from '../errors.js';
-import type { CallOptions, ChatStreamEvent, Provider } from '../providers/provider.js';
+import type { CallOptions, ChatStreamEvent, PassthroughDialect, Provider } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
-import { withConnectTimeout } from '../upstream/http.js';
+import { withConnectTimeout, type UpstreamResponse } from '../upstream/http.js';
 import { firstTokenTimer, neverLeftGateway, watchSends } from '../upstream/send-watch.js';
 import type { HealthTracker } from './health.js';
 import type { ClientSignal } from './client-signal.js';
@@ -47,6 +47,13 @@ export interface RunContext {
   /** Aborted when the client goes away. */
   signal: ClientSignal;
   attempts: AttemptRecord[];
+}
+
+export interface PassthroughHandle {
+  response: UpstreamResponse;
+  target: Target;
+  done(failure?: GatewayError): void;
+  classify(thrown: unknown): GatewayError;
 }
 
 /** A successful attempt, still holding the upstream: its abort controller and the listener tying it to the request. */
@@ -105,6 +112,30 @@ export class Router {
     result.detach();
     this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
     return { response: result.value, target: result.target };
+  }
+
+  /**
+   * A request forwarded in its own dialect to the targets that speak it, with the same retries, fallback, breakers
+   * and attempt records as chat, up to the upstream's 2xx headers. `done` once its body has been read.
+   */
+  async passthrough(dialect: PassthroughDialect, body: Record<string, unknown>, plan: RoutePlan, ctx: RunContext): Promise<PassthroughHandle> {
+    const filter: TargetFilter = { accepts: (provider) => provider.passthrough !== undefined, needs: `the ${dialect} API natively` };
+    const result = await this.run(filter, plan, ctx, (provider, target, options) => provider.passthrough!(dialect, body, target.model, options));
+    return {
+      response: result.value,
+      target: result.target,
+      done: (failure) => {
+        result.detach();
+        if (failure) this.health.onFailure(result.target.provider, result.target.model, failure.message);
+        else this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
+      },
+      classify: result.classify,
+    };
+  }
+
+  /** Whether every target of the plan speaks the dialect natively (then a request in it is passed through). */
+  speaks(dialect: PassthroughDialect, plan: RoutePlan): boolean {
+    return plan.targets.length > 0 && plan.targets.every((t) => this.registry.get(t.provider)?.passthrough !== undefined);
   }
 
   /**

@@ -14,6 +14,9 @@ export function routeStage(router: Router): Stage {
       if (work.kind === 'stream') {
         x.stream = await router.stream(work.request, plan, run);
         x.target = x.stream.target;
+      } else if (work.kind === 'passthrough') {
+        x.passthrough = await router.passthrough(work.dialect, { ...work.body }, plan, run);
+        x.target = x.passthrough.target;
       } else if (work.kind === 'chat') {
         const { completion, target } = await router.chat(work.request, plan, run);
         x.completion = completion;

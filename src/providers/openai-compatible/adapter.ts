@@ -94,11 +94,19 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
   }
 
   const badResponse = (detail: string): GatewayError => badUpstreamResponse(config.id, detail);
+  // OpenAI itself (unless `options: { responses: "false" }` sends it through the bridge), or a server configured
+  // as speaking Responses (`options: { responses: "true" }`).
+  const speaksResponses = config.options?.responses === undefined ? config.type === 'openai' : config.options.responses === 'true';
+  const passthrough: Provider['passthrough'] = async (_dialect, body, model, options) => {
+    const forwarded = call('/responses', { ...body, model }, options);
+    return body.stream === true ? http.stream(forwarded) : http.send(forwarded);
+  };
 
   return {
     id: config.id,
     type: config.type,
     capabilities: (model) => preset.capabilities(model),
+    ...(speaksResponses ? { passthrough } : {}),
 
     async listModels(signal) {
       if (preset.listModels) return preset.listModels(ctx, signal);

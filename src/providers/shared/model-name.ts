@@ -41,7 +41,7 @@ export function modelPath(model: string, provider: string): string {
 
 /** The provider with every call's model name checked first (the registry wraps every adapter it builds). */
 export function withModelNameCheck(provider: Provider): Provider {
-  const { embeddings } = provider;
+  const { embeddings, passthrough } = provider;
   return {
     id: provider.id,
     type: provider.type,
@@ -61,6 +61,14 @@ export function withModelNameCheck(provider: Provider): Provider {
           async embeddings(request, model, options) {
             assertModelName(model, provider.id);
             return embeddings.call(provider, request, model, options);
+          },
+        }
+      : {}),
+    ...(passthrough
+      ? {
+          async passthrough(dialect, body, model, options) {
+            assertModelName(model, provider.id);
+            return passthrough.call(provider, dialect, body, model, options);
           },
         }
       : {}),

@@ -7,15 +7,35 @@ import { errorHandlerFor } from '../../errors.js';
 import { openAIErrorSchema } from '../../openapi-shapes.js';
 import { documented } from '../../route-schemas.js';
 import { serveParsed, type SurfaceRoutes } from '../serve.js';
-import { responsesRequestSchema } from './request-schema.js';
+import { responsesRequestSchema, type ResponsesRequest } from './request-schema.js';
 import { historyOf, ResponseStore, withIds } from './store.js';
-import { previousNotFound } from './to-chat-request.js';
+import { previousNotFound, toChatRequest } from './to-chat-request.js';
+import { servePassthrough } from './passthrough.js';
+import type { Deps } from '../../../deps.js';
+import { Exchange } from '../../../pipeline/exchange.js';
+import { fallbackOverride } from '../../../pipeline/stages/resolve.js';
+import type { ChatRequest } from '../../../schemas/chat-request.js';
+import { sessionIdOf } from '../openai-chat/surface.js';
 import { parsedRequest, responsesSurface as surface, validRequest, type ResponsesExtras } from './surface.js';
 
 const ENDPOINT = '/v1/responses';
 
 const notFound = (id: string) =>
   new GatewayError({ status: 404, type: 'invalid_request_error', message: `No response found with id '${id}'.`, param: 'response_id', code: 'response_not_found' });
+
+/** Every target of the plan speaks Responses natively (the model names OpenAI, or a server configured so). */
+async function passesThrough(deps: Deps, model: string, fallback: string | string[] | undefined): Promise<boolean> {
+  return deps.router.speaks('responses', await deps.resolver.resolve(model, fallbackOverride(fallback)));
+}
+
+/** The request in the chat model for the log row; a body the bridge cannot read (built-in tools) logs its model only. */
+function chatForLog(request: ResponsesRequest): ChatRequest {
+  try {
+    return toChatRequest(request, []);
+  } catch {
+    return { model: request.model, messages: [] };
+  }
+}
 
 const idParams = z.object({ id: z.string().min(1) });
 const itemsQuery = z.object({
@@ -35,11 +55,17 @@ export const registerResponses: SurfaceRoutes = (scope: FastifyInstance, { deps,
   scope.post(ENDPOINT, { schema: { summary: 'Create a model response (JSON, or SSE of typed response.* events when stream is true)', tags: ['OpenAI'], body: documented(responsesRequestSchema), response: { default: openAIErrorSchema } } }, async (req, reply) => {
     const request = validRequest(req.body);
     const previous = request.previous_response_id;
+    // An id from our store continues through the bridge; any other goes to a native upstream, which may know it.
+    const chain = previous && keeps ? await store.chain(previous, req.gatewayKeyId) : undefined;
+    if (!chain && (await passesThrough(deps, request.model, req.headers['x-gateway-fallback']))) {
+      const x = new Exchange(req, reply.raw, { endpoint: ENDPOINT, work: { kind: 'passthrough', dialect: 'responses', body: req.body as Record<string, unknown>, request: chatForLog(request) }, sessionId: sessionIdOf(req.headers, request.metadata) });
+      await servePassthrough(pipeline, x, reply);
+      return reply;
+    }
     let history;
     if (previous) {
       // LOG_BODIES=false keeps no bodies anywhere, stored responses included: nothing to continue from.
       if (!keeps) throw previousNotFound(previous, ': this gateway stores no responses (LOG_BODIES=false); send the whole conversation as input');
-      const chain = await store.chain(previous, req.gatewayKeyId);
       if (!chain) throw previousNotFound(previous, '');
       history = historyOf(chain);
     }

@@ -7,7 +7,7 @@ import { functionToolSchema, type InputItem, type ResponsesRequest, type TextFor
 import { toChatMessages } from './to-chat-messages.js';
 
 const unsupportedTool = (param: string, type: string) =>
-  invalidRequest(`Tool type '${type}' runs inside OpenAI and is only available when the model is served by OpenAI itself, which this gateway does not pass through yet. Use function tools.`, param, 'unsupported_tool');
+  invalidRequest(`Tool type '${type}' runs inside OpenAI and is only available when every target of the model speaks Responses natively (OpenAI itself: the request is then passed through). Use function tools.`, param, 'unsupported_tool');
 
 function toChatTools(tools: NonNullable<ResponsesRequest['tools']>): FunctionTool[] {
   return tools.map((tool, i) => {

@@ -24,6 +24,8 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
     env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.baseUrl, GATEWAY_API_KEYS: GATEWAY_KEY, ...env },
     configure: (c) => {
       c.routing.retries = 0;
+      // These tests are about the bridge: OpenAI itself would get the request passed through.
+      for (const p of c.providers) if (p.id === 'openai') p.options = { ...p.options, responses: 'false' };
     },
   });
   return { fake, gateway, close: async () => (await gateway.close(), await fake.close()) };

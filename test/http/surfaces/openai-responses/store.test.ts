@@ -117,7 +117,7 @@ describe('LOG_BODIES=false', () => {
 
   beforeAll(async () => {
     const fake = await startFakeOpenAI({ models: ['gpt-4o-mini'], apiKey: UPSTREAM_KEY });
-    gateway = await startGateway({ env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.baseUrl, GATEWAY_API_KEYS: GATEWAY_KEY, LOG_BODIES: 'false' } });
+    gateway = await startGateway({ env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.baseUrl, GATEWAY_API_KEYS: GATEWAY_KEY, LOG_BODIES: 'false' }, configure: (c) => void (c.providers[0]!.options = { responses: 'false' }) });
     close = async () => (await gateway.close(), await fake.close());
     client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0 });
     script(fake, { text: 'not kept' });
