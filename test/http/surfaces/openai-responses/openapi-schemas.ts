@@ -6,27 +6,12 @@ import { resolve } from 'node:path';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, expect } from 'vitest';
+import { foldNullable } from '../../../helpers/openai-schema.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 export const OPENAPI_PATH = resolve(REPO_ROOT, '..', 'shared', 'reference', 'openai-openapi', 'openapi.json');
 
 type Node = Record<string, unknown>;
-
-/** OpenAPI 3.0's `nullable: true`, still used in places, as JSON Schema 2020 says it (SOURCES.md's recipe). */
-function foldNullable(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(foldNullable);
-  if (!node || typeof node !== 'object') return node;
-  const out: Node = {};
-  for (const [key, value] of Object.entries(node)) out[key] = foldNullable(value);
-  if (out.nullable !== true) return out;
-  delete out.nullable;
-  if (typeof out.type === 'string') {
-    out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
-    return out;
-  }
-  return { anyOf: [out, { type: 'null' }] };
-}
 
 export const openapiDocument: Node | undefined = existsSync(OPENAPI_PATH) ? (JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) as Node) : undefined;
 
