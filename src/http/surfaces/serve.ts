@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.js';
 import { Exchange } from '../../pipeline/exchange.js';
 import { renderContext, type Pipeline } from '../../pipeline/pipeline.js';
 import { SseWriter } from '../sse-writer.js';
-import type { Surface } from './surface.js';
+import type { ParsedRequest, Surface } from './surface.js';
 
 export interface SurfaceDeps {
   deps: Deps;
@@ -16,12 +16,19 @@ export interface SurfaceDeps {
 export type SurfaceRoutes = (scope: FastifyInstance, context: SurfaceDeps) => void;
 
 export async function serveChat(pipeline: Pipeline, surface: Surface, endpoint: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const parsed = surface.parse(req.body, req.headers);
+  return serveParsed(pipeline, surface, surface.parse(req.body, req.headers), endpoint, req, reply);
+}
+
+/**
+ * For a surface that parses in its own way first (e.g. with state it had to load): the rest of serveChat.
+ * `relayable: false` keeps the request on the bridge even when a deployment speaks the dialect natively.
+ */
+export async function serveParsed(pipeline: Pipeline, surface: Surface, parsed: ParsedRequest, endpoint: string, req: FastifyRequest, reply: FastifyReply, relayable = true): Promise<FastifyReply> {
   const x = new Exchange(req, reply.raw, {
     endpoint,
     work: { kind: parsed.stream ? 'stream' : 'chat', request: parsed.chat },
     sessionId: parsed.sessionId,
-    dialect: surface.name,
+    ...(relayable ? { dialect: surface.name } : {}),
     untranslatable: parsed.untranslatable,
   });
   const writer = new SseWriter(reply);
