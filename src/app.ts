@@ -26,6 +26,7 @@ import { registerModels } from './http/surfaces/openai-chat/models.js';
 import { registerAnthropicMessages } from './http/surfaces/anthropic-messages/routes.js';
 import { registerChatCompletions } from './http/surfaces/openai-chat/routes.js';
 import { registerEmbeddings } from './http/surfaces/openai-embeddings/routes.js';
+import { registerResponses } from './http/surfaces/openai-responses/routes.js';
 import type { SurfaceDeps, SurfaceRoutes } from './http/surfaces/serve.js';
 import { registerHistory, registerSimpleApi } from './http/surfaces/simple/routes.js';
 import { registerWebSocket } from './http/surfaces/ws/routes.js';
@@ -35,7 +36,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const VERSION = '1';
 
 /** The proxied surfaces, each in its own scope (its error envelope); a new dialect is one more line here. */
-const SURFACES: SurfaceRoutes[] = [registerChatCompletions, registerEmbeddings, registerSimpleApi, registerAnthropicMessages];
+const SURFACES: SurfaceRoutes[] = [registerChatCompletions, registerResponses, registerEmbeddings, registerSimpleApi, registerAnthropicMessages];
 
 export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   const timeouts = serverTimeouts(deps.config);

@@ -70,3 +70,4 @@ export const upstreamAttempts = pgTable(
 export type NewRequestLog = typeof requestLogs.$inferInsert;
 export type RequestLogRow = typeof requestLogs.$inferSelect;
 export type NewUpstreamAttempt = typeof upstreamAttempts.$inferInsert;
+export * from './responses-schema.js';

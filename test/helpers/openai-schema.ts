@@ -25,7 +25,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 type Json = Record<string, unknown>;
 
 /** OpenAPI 3.0's `nullable: true`, still in parts of the document, folded into JSON Schema (SOURCES.md notes). */
-function foldNullable(node: unknown): unknown {
+export function foldNullable(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(foldNullable);
   if (!node || typeof node !== 'object') return node;
   const out: Json = {};

@@ -21,11 +21,19 @@ export type Prepare = (parsed: ParsedRequest, req: FastifyRequest) => Promise<vo
 export async function serveChat(pipeline: Pipeline, surface: Surface, endpoint: string, req: FastifyRequest, reply: FastifyReply, prepare?: Prepare): Promise<FastifyReply> {
   const parsed = surface.parse(req.body, req.headers);
   if (prepare) await prepare(parsed, req);
+  return serveParsed(pipeline, surface, parsed, endpoint, req, reply);
+}
+
+/**
+ * For a surface that parses in its own way first (e.g. with state it had to load): the rest of serveChat.
+ * `relayable: false` keeps the request on the bridge even when a deployment speaks the dialect natively.
+ */
+export async function serveParsed(pipeline: Pipeline, surface: Surface, parsed: ParsedRequest, endpoint: string, req: FastifyRequest, reply: FastifyReply, relayable = true): Promise<FastifyReply> {
   const x = new Exchange(req, reply.raw, {
     endpoint,
     work: { kind: parsed.stream ? 'stream' : 'chat', request: parsed.chat },
     sessionId: parsed.sessionId,
-    dialect: surface.name,
+    ...(relayable ? { dialect: surface.name } : {}),
     untranslatable: parsed.untranslatable,
   });
   const writer = new SseWriter(reply);

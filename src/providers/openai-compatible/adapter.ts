@@ -8,6 +8,7 @@ import { embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsRespon
 import { createProviderHttp, getCall, type UpstreamCall } from '../shared/http.js';
 import { conformCompletion } from './conform.js';
 import { openAIWireError } from './errors.js';
+import { responsesPassthrough, RESPONSES_DIALECT } from './responses-passthrough.js';
 import { OpenAIWireStream } from './stream.js';
 import type { CallOptions, Capabilities, ChatStreamEvent, ModelInfo, Provider, ProviderConfig, ProviderDeps, ProviderKind } from '../provider.js';
 
@@ -94,11 +95,17 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
   }
 
   const badResponse = (detail: string): GatewayError => badUpstreamResponse(config.id, detail);
+  // OpenAI itself (unless `options: { responses: "false" }` sends it through the bridge), or a server configured
+  // as speaking Responses (`options: { responses: "true" }`).
+  const speaksResponses = config.options?.responses === undefined ? config.type === 'openai' : config.options.responses === 'true';
+  // The body arrives with its model already the upstream's (the router rewrites it); client headers are not forwarded.
+  const passthrough: Provider['passthrough'] = async (_dialect, body, _headers, options) => responsesPassthrough(http, call('/responses', body, options), body);
 
   return {
     id: config.id,
     type: config.type,
     capabilities: (model) => preset.capabilities(model),
+    ...(speaksResponses ? { passthroughDialects: [RESPONSES_DIALECT], passthrough } : {}),
 
     async listModels(signal) {
       if (preset.listModels) return preset.listModels(ctx, signal);
