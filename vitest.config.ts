@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 const UNIT = [
   'test/providers/**/*.test.ts',
   'test/state/**/*.test.ts',
-  'test/usage/**/*.test.ts',
+  'test/usage/cost.test.ts',
+  'test/usage/bill.test.ts',
   'test/bench/**/*.test.ts',
   'test/fakes/**/*.test.ts',
   'test/ship/**/*.test.ts',

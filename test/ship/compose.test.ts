@@ -71,7 +71,8 @@ describe('docker-compose.yml', () => {
     expect(config).toMatchObject({ host: '0.0.0.0', port: 8080, apiKeys: [], allowNoAuth: true });
     expect(config.databaseUrl).toMatch(/@postgres:5432\/llm_gateway$/);
     expect(() => assertSafeBind(config)).not.toThrow();
-    expect(config.providers.map((p) => p.id).sort()).toEqual(['mock', 'ollama']);
+    // Both local servers are wired (their profiles start them); the mock keeps answering without either.
+    expect(config.providers.map((p) => p.id).sort()).toEqual(['llamacpp', 'mock', 'ollama']);
     // and .env can still forbid an open gateway
     const strict = loadConfig({ ...dotenv, ...gatewayEnv({ GATEWAY_ALLOW_NO_AUTH: 'false' }) });
     expect(() => assertSafeBind(strict)).toThrow(/GATEWAY_API_KEYS/);

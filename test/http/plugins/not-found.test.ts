@@ -28,13 +28,13 @@ describe('unknown routes', () => {
   it('are counted by method and area, never by raw path, and logged at info with method and path', async () => {
     await fetch(`${gateway.url}/wp-admin/setup-${crypto.randomUUID()}.php`);
     await fetch(`${gateway.url}/wp-admin/setup-${crypto.randomUUID()}.php`);
-    await fetch(`${gateway.baseURL}/responses`, { method: 'POST', body: '{}' });
+    await fetch(`${gateway.baseURL}/assistants`, { method: 'POST', body: '{}' });
     const lines = await unknownRoutes();
     expect(lines).toContain('gateway_unknown_route_total{method="GET",area="other"} 2');
     expect(lines).toContain('gateway_unknown_route_total{method="POST",area="v1"} 2');
     expect(lines.join('\n')).not.toContain('wp-admin');
     const logged = gateway.logLines.map((l) => JSON.parse(l) as { level: number; msg: string; method?: string; path?: string }).filter((l) => l.msg === 'unknown route');
-    expect(logged).toContainEqual(expect.objectContaining({ level: 30, method: 'POST', path: '/v1/responses' }));
+    expect(logged).toContainEqual(expect.objectContaining({ level: 30, method: 'POST', path: '/v1/assistants' }));
   });
 
   it('bounds the area label to the prefixes the gateway knows', () => {
