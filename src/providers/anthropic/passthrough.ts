@@ -1,10 +1,10 @@
 // The native pass-through of /v1/messages to Anthropic: the client's body and its version/beta headers sent as
 // they are, the answer's bytes relayed unchanged while its usage and stop reason are read on the way for the log.
-import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { badUpstreamResponse, GatewayError } from '../../errors.js';
-import { mapTransportError, safeJsonParse, type UpstreamResponse } from '../../upstream/http.js';
+import { badUpstreamResponse } from '../../errors.js';
+import { safeJsonParse } from '../../upstream/http.js';
 import type { CallOptions, PassthroughAnswer, TokenCountRequest } from '../provider.js';
+import { relayBody } from '../shared/relay-body.js';
 import type { ProviderHttp } from '../shared/http.js';
 import { fromAnthropicUsage } from './response.js';
 import { anthropicUsageSchema, type AnthropicUsage } from './wire.js';
@@ -46,23 +46,6 @@ class UsageReader {
   }
 }
 
-async function* relay(res: UpstreamResponse, provider: string, onText: (text: string) => void, onEnd: () => void): AsyncGenerator<Buffer> {
-  const decoder = new StringDecoder('utf8');
-  let ended = false;
-  try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      onText(decoder.write(chunk));
-      yield chunk;
-    }
-    onText(decoder.end());
-    onEnd();
-    ended = true;
-  } catch (err) {
-    throw err instanceof GatewayError ? err : mapTransportError(err, { provider, bodyTimeoutMs: res.bodyTimeoutMs });
-  } finally {
-    if (!ended) res.body.destroy();
-  }
-}
 
 /** SSE `data:` lines that can carry usage or a stop reason are parsed; every other line is only scanned. */
 function sseLineReader(reader: UsageReader) {
@@ -104,6 +87,6 @@ export async function anthropicPassthrough(http: ProviderHttp, url: string, body
   const streamed = contentType.includes('text/event-stream');
   const onText = streamed ? sseLineReader(reader) : (text: string) => void (whole += text);
   const onEnd = streamed ? () => undefined : () => reader.read(safeJsonParse(whole));
-  return { contentType, body: relay(res, http.provider, onText, onEnd), usage: () => reader.result(), stopReason: () => reader.stop };
+  return { contentType, body: relayBody(res, http.provider, onText, onEnd), usage: () => reader.result(), stopReason: () => reader.stop };
 }
 

@@ -1,13 +1,12 @@
 // The native pass-through of /v1/responses to an upstream that speaks the Responses API (OpenAI, or a server
 // configured so): the client's body sent as is (model rewritten by the router), the answer's bytes relayed
 // unchanged while its usage and status are read on the way for the log (JSON body, or the final response.* event).
-import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { GatewayError } from '../../errors.js';
 import type { Usage } from '../../schemas/chat-response.js';
-import { mapTransportError, safeJsonParse, type UpstreamResponse } from '../../upstream/http.js';
+import { safeJsonParse } from '../../upstream/http.js';
 import { SseParser, type SseEvent } from '../../upstream/sse.js';
 import type { PassthroughAnswer } from '../provider.js';
+import { relayBody } from '../shared/relay-body.js';
 import type { ProviderHttp, UpstreamCall } from '../shared/http.js';
 
 /** The inbound surface this adapter relays untranslated (src/http/surfaces/openai-responses). */
@@ -55,23 +54,6 @@ class ResponsesReader {
   }
 }
 
-async function* relay(res: UpstreamResponse, provider: string, onText: (text: string) => void, onEnd: () => void): AsyncGenerator<Buffer> {
-  const decoder = new StringDecoder('utf8');
-  let ended = false;
-  try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      onText(decoder.write(chunk));
-      yield chunk;
-    }
-    onText(decoder.end());
-    onEnd();
-    ended = true;
-  } catch (err) {
-    throw err instanceof GatewayError ? err : mapTransportError(err, { provider, bodyTimeoutMs: res.bodyTimeoutMs });
-  } finally {
-    if (!ended) res.body.destroy();
-  }
-}
 
 export async function responsesPassthrough(http: ProviderHttp, call: UpstreamCall, body: Record<string, unknown>): Promise<PassthroughAnswer> {
   const res = body.stream === true ? await http.stream(call) : await http.send(call);
@@ -93,5 +75,5 @@ export async function responsesPassthrough(http: ProviderHttp, call: UpstreamCal
     onText = (text) => void (whole += text);
     onEnd = () => reader.read(safeJsonParse(whole));
   }
-  return { contentType, body: relay(res, http.provider, onText, onEnd), usage: () => reader.usage, stopReason: () => reader.status };
+  return { contentType, body: relayBody(res, http.provider, onText, onEnd), usage: () => reader.usage, stopReason: () => reader.status };
 }
