@@ -6,6 +6,7 @@ import { spendBy, spendQuery } from '../../keys/spend.js';
 import { createAuthHook } from '../plugins/auth.js';
 import { adminAuthHook } from './auth.js';
 import { answers, tags } from './common.js';
+import { registerConsoleData } from './console.js';
 import { registerKeys } from './keys.js';
 import { registerTeams } from './teams.js';
 
@@ -24,6 +25,7 @@ export function registerAdmin(root: FastifyInstance, deps: Deps): void {
     admin.addHook('onRequest', adminAuthHook(adminKey, createAuthHook(deps.config.apiKeys, { directory: keys, adminKey })));
     registerTeams(admin, keys);
     registerKeys(admin, keys, db);
+    registerConsoleData(admin, deps);
     admin.get(
       '/admin/spend',
       { schema: { summary: 'Spend summed over the log rows, grouped by key, team, model, provider or day', tags, querystring: spendQuery, response: answers(spendSchema) } },
