@@ -145,6 +145,19 @@ const num = (v: number | undefined, digits = 1): string => (v === undefined || N
 const signed = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}`);
 const int = (v: number): string => Math.round(v).toLocaleString('en-US');
 
+/** What each scenario measures (`npm run bench -- --scenarios chat,responses,messages,governance` picks groups). */
+export const SCENARIOS_TEXT = [
+  '## Scenarios',
+  '',
+  'Every scenario runs JSON and a 20-chunk stream against a fake upstream that answers at once from precomputed bytes, in the dialect of the path it is called on. The floor is a raw proxy (node:http in, undici out, bytes piped) to the same upstream path the gateway calls.',
+  '',
+  '- **chat** (`--scenarios chat`): `POST /v1/chat/completions` with no gateway keys configured (as in every earlier run), at 1, 32 and 128 connections, on every target: floor, Portkey, llm-gateway with Postgres (`gateway-pg`) and with PGlite (`gateway-pglite`).',
+  '- **responses** (issue 12), at 1 and 32 connections on gateway-pg: *responses bridge* = `POST /v1/responses` through the bridge onto a chat-only OpenAI-wire provider (the fake\'s chat path; floor: chat\'s); *responses native* = the pass-through to a provider of kind openai, which calls the fake\'s `/v1/responses` (realistic `response.*` events with `sequence_number` and usage; floor and Portkey: the same path). Portkey 1.15.2 has no bridge (a chat-only provider answers 500 `createModelResponse is not supported`).',
+  '- **messages** (issue 13), at 1 and 32 connections on gateway-pg: *messages native* = `POST /v1/messages` relayed to a provider of kind anthropic, which calls the fake\'s Anthropic `/v1/messages` (`message_start` … `message_stop` with usage; floor and Portkey with provider anthropic: the same path); *messages → chat* = translated onto the OpenAI chat fake (floor: chat\'s). Portkey 1.15.2 does not translate (`messages is not supported by openai`).',
+  '- **governance** (issue 14), at 32 connections: a gateway-pg started with `REDIS_URL`, a unique `REDIS_PREFIX`, `GATEWAY_ADMIN_KEY` and a static key; a team and a virtual key with RPM, TPM and a monthly budget (all far above what a run can use) are created through the admin API at start; *gov static key* and *gov virtual key* are the same chat request with either key, in the same process. Portkey\'s open-source gateway has no virtual keys or budgets.',
+  '- Each new surface is also compared with the same gateway\'s chat run, and the virtual key with the static key, in "Against the same gateway\'s baseline", with the goal the issue states. All rows are priced (`prices:` in the bench\'s config file: gpt-4o\'s and Claude Sonnet\'s list prices), so every answer computes its cost.',
+];
+
 export function renderMarkdown(meta: RunMeta, results: readonly ScenarioResult[], outcomes: readonly TargetOutcome[]): string {
   const m = meta.machine;
   const out: string[] = [
@@ -221,6 +234,7 @@ export function renderMarkdown(meta: RunMeta, results: readonly ScenarioResult[]
     out.push('', 'Requests made counts every request sent, including those cut off in flight when a run stopped (at most one per connection), which a gateway may log as aborted or not at all.');
   }
 
+  out.push('', ...SCENARIOS_TEXT);
   out.push(
     '',
     '## How it was measured',

@@ -15,6 +15,9 @@ export interface Context {
   root: string;
   logDir: string;
   upstreamOrigin: string;
+  /** bench/ab-latency.ts: a database of its own per gateway, and no config file (an older build may not read it). */
+  dbName?: string;
+  plain?: boolean;
 }
 
 export interface Started {
@@ -67,17 +70,17 @@ async function launch(opts: Parameters<typeof startProcess>[0], readyUrl: string
   }
 }
 
-async function recreateBenchDb(): Promise<string> {
+async function recreateBenchDb(name = PG_DB): Promise<string> {
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS "${PG_DB}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${PG_DB}"`);
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
     await admin.end();
   }
   const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${PG_DB}`;
+  url.pathname = `/${name}`;
   return url.toString();
 }
 
@@ -114,7 +117,7 @@ async function startGateway(ctx: Context, name: string, dir: string, storeEnv: R
       HOST: '127.0.0.1',
       OPENAI_API_KEY: API_KEY,
       OPENAI_BASE_URL: `${ctx.upstreamOrigin}/v1`,
-      GATEWAY_CONFIG: writeGatewayConfig(ctx, dir),
+      ...(ctx.plain ? {} : { GATEWAY_CONFIG: writeGatewayConfig(ctx, dir) }),
       // Per-request info logs to a file would be measured as gateway cost; Portkey logs nothing per request either.
       LOG_LEVEL: 'warn',
       // No probing of Ollama / LM Studio on localhost during the run.
@@ -172,7 +175,7 @@ export async function startTarget(name: TargetName, ctx: Context, governed?: Gov
   };
   try {
     if (name === 'gateway-pg') {
-      const databaseUrl = await recreateBenchDb();
+      const databaseUrl = await recreateBenchDb(ctx.dbName);
       const { proc, reach } = await startGateway(ctx, name, dir, { DATABASE_URL: databaseUrl }, governed);
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
