@@ -171,7 +171,12 @@ export async function startTarget(name: TargetName, ctx: Context, governed?: Gov
   const dir = mkdtempSync(join(tmpdir(), `llm-gateway-bench-${name}-`));
   const cleanup = async () => {
     rmSync(dir, { recursive: true, force: true });
-    if (governed) await removeRedisKeys(governed.prefix).catch((err: Error) => console.error(`bench: could not remove Redis keys ${governed.prefix}*: ${err.message}`));
+    // The count shows the limits went through Redis (none would be left behind by an in-process state).
+    if (governed)
+      await removeRedisKeys(governed.prefix).then(
+        (n) => console.log(`[${name} (governed)] removed ${n} Redis keys under ${governed.prefix}`),
+        (err: Error) => console.error(`bench: could not remove Redis keys ${governed.prefix}*: ${err.message}`),
+      );
   };
   try {
     if (name === 'gateway-pg') {
