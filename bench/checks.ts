@@ -1,10 +1,23 @@
-// What a correct benchmark answer looks like: the request bodies sent and the checks of every response body.
-import { STREAM_CONTENT_CHUNKS } from './fake-upstream.js';
+// What a correct benchmark answer looks like: the request bodies sent and the checks of every response body, per
+// dialect (OpenAI Chat here; OpenAI Responses and Anthropic Messages in dialects.ts).
+import { STREAM_CONTENT_CHUNKS } from './fake-wire.js';
+
+/** One inbound dialect as the benchmark speaks it: where to post, what, and how to tell a correct answer. */
+export interface Dialect {
+  name: 'chat' | 'responses' | 'messages';
+  path: string;
+  body: (model: string, stream: boolean) => string;
+  checkJson: (text: string) => string | null;
+  checkStream: (text: string) => string | null;
+  /** A cheap test of a streamed body for the TTFT loop: did it reach its dialect's end (usage included)? */
+  streamComplete: (text: string) => boolean;
+}
 
 export interface Endpoint {
   url: string;
   headers: Record<string, string>;
   model: string;
+  dialect: Dialect;
 }
 
 export const EXPECTED_TEXT = Array.from({ length: STREAM_CONTENT_CHUNKS }, (_, i) => `tok${i} `).join('');
@@ -60,18 +73,41 @@ export function checkJsonBody(text: string): string | null {
   }
 }
 
+export const CHAT: Dialect = {
+  name: 'chat',
+  path: '/v1/chat/completions',
+  body: requestBody,
+  checkJson: checkJsonBody,
+  checkStream: checkStreamBody,
+  streamComplete: (text) => text.endsWith('data: [DONE]\n\n') && text.includes('"usage"'),
+};
+
+/** The events of an SSE body: each one's `event:` name (if any) and its joined `data:` lines. */
+export function sseEvents(text: string): { event?: string; data: string }[] {
+  const out: { event?: string; data: string }[] = [];
+  for (const block of text.split(/\r?\n\r?\n/)) {
+    const lines = block.split(/\r?\n/);
+    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+    if (!data) continue;
+    const name = lines.find((l) => l.startsWith('event:'))?.slice(6).trim();
+    out.push(name === undefined ? { data } : { event: name, data });
+  }
+  return out;
+}
+
 /** One request, fully checked; throws with the reason when the target does not answer correctly. */
 export async function verify(ep: Endpoint, stream: boolean): Promise<void> {
   const res = await fetch(ep.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...ep.headers },
-    body: requestBody(ep.model, stream),
+    body: ep.dialect.body(ep.model, stream),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
   const type = res.headers.get('content-type') ?? '';
   if (stream && !type.includes('text/event-stream')) throw new Error(`stream answered with content-type ${type}`);
-  const problem = stream ? checkStreamBody(text) : checkJsonBody(text);
+  const problem = stream ? ep.dialect.checkStream(text) : ep.dialect.checkJson(text);
+  if (!problem && stream && !ep.dialect.streamComplete(text)) throw new Error('stream response: the TTFT loop\'s end-of-stream test does not recognise it');
   if (problem) throw new Error(`${stream ? 'stream' : 'JSON'} response: ${problem}`);
 }

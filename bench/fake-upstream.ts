@@ -1,51 +1,13 @@
-// Fake OpenAI-wire upstream for the benchmark: answers chat completions instantly (JSON or SSE) from precomputed bytes.
+// Fake upstream for the benchmark: answers OpenAI chat completions, OpenAI responses and Anthropic messages instantly
+// (JSON or SSE) from precomputed bytes (fake-wire.ts), whichever dialect the request path names.
 import cluster from 'node:cluster';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { type Prepared, wireOf } from './fake-wire.js';
 
-/** Content chunks per streamed answer (then a finish chunk, an optional usage chunk and [DONE]). */
-export const STREAM_CONTENT_CHUNKS = 20;
+export { STREAM_CONTENT_CHUNKS } from './fake-wire.js';
 
 const CREATED = 1_700_000_000;
-const USAGE = { prompt_tokens: 12, completion_tokens: STREAM_CONTENT_CHUNKS, total_tokens: 12 + STREAM_CONTENT_CHUNKS };
-
-interface Prepared {
-  json: Buffer;
-  stream: Buffer[];
-  usage: Buffer;
-  tail: Buffer;
-}
-
-function sse(obj: unknown): Buffer {
-  return Buffer.from(`data: ${JSON.stringify(obj)}\n\n`);
-}
-
-/** The bytes for one model name, computed once: requests carry few distinct models. */
-function prepare(model: string): Prepared {
-  const id = 'chatcmpl-bench';
-  const words = Array.from({ length: STREAM_CONTENT_CHUNKS }, (_, i) => `tok${i} `);
-  const json = Buffer.from(
-    JSON.stringify({
-      id,
-      object: 'chat.completion',
-      created: CREATED,
-      model,
-      choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop', logprobs: null }],
-      usage: USAGE,
-    }),
-  );
-  const chunk = (delta: object, finish: string | null) => ({
-    id,
-    object: 'chat.completion.chunk',
-    created: CREATED,
-    model,
-    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-  });
-  const stream = words.map((w, i) => sse(chunk(i === 0 ? { role: 'assistant', content: w } : { content: w }, null)));
-  stream.push(sse(chunk({}, 'stop')));
-  const usage = sse({ id, object: 'chat.completion.chunk', created: CREATED, model, choices: [], usage: USAGE });
-  return { json, stream, usage, tail: Buffer.from('data: [DONE]\n\n') };
-}
 
 interface ParsedBody {
   model?: unknown;
@@ -55,11 +17,12 @@ interface ParsedBody {
 
 export function createFakeUpstream(): http.Server {
   const cache = new Map<string, Prepared>();
-  const forModel = (model: string): Prepared => {
-    let p = cache.get(model);
+  const forModel = (wire: NonNullable<ReturnType<typeof wireOf>>, model: string): Prepared => {
+    const key = `${wire.kind} ${model}`;
+    let p = cache.get(key);
     if (!p) {
-      p = prepare(model);
-      if (cache.size < 100) cache.set(model, p);
+      p = wire.prepare(model);
+      if (cache.size < 100) cache.set(key, p);
     }
     return p;
   };
@@ -74,7 +37,8 @@ export function createFakeUpstream(): http.Server {
       res.end(models);
       return;
     }
-    if (req.method !== 'POST' || !url.endsWith('/chat/completions')) {
+    const wire = req.method === 'POST' ? wireOf(url) : undefined;
+    if (!wire) {
       req.resume();
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"error":{"message":"not found","type":"invalid_request_error","param":null,"code":null}}');
@@ -91,7 +55,7 @@ export function createFakeUpstream(): http.Server {
         res.end('{"error":{"message":"bad json","type":"invalid_request_error","param":null,"code":null}}');
         return;
       }
-      const p = forModel(typeof body.model === 'string' ? body.model : 'bench-model');
+      const p = forModel(wire, typeof body.model === 'string' ? body.model : 'bench-model');
       if (body.stream !== true) {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': p.json.length });
         res.end(p.json);
@@ -100,7 +64,7 @@ export function createFakeUpstream(): http.Server {
       // One write per SSE event, as a real server flushes them; headers go out with the first write.
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       for (const c of p.stream) res.write(c);
-      if (body.stream_options?.include_usage === true) res.write(p.usage);
+      if (p.usage && body.stream_options?.include_usage === true) res.write(p.usage);
       res.end(p.tail);
     });
   });

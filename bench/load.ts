@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { percentile } from './report.js';
-import { requestBody, type Endpoint } from './checks.js';
+import type { Endpoint } from './checks.js';
 
 export interface LoadResult {
   sent: number;
@@ -64,7 +64,7 @@ export function runLoad(ep: Endpoint, body: string, connections: number, duratio
 export async function runTtft(ep: Endpoint, connections: number, durationSec: number): Promise<TtftResult> {
   const url = new URL(ep.url);
   const pool = new Pool(url.origin, { connections, keepAliveTimeout: 30_000 });
-  const body = requestBody(ep.model, true);
+  const body = ep.dialect.body(ep.model, true);
   const headers = { 'content-type': 'application/json', ...ep.headers };
   const ttft: number[] = [];
   const total: number[] = [];
@@ -85,7 +85,7 @@ export async function runTtft(ep: Endpoint, connections: number, durationSec: nu
           if (!first) first = performance.now();
           text += (chunk as Buffer).toString('latin1');
         }
-        if (res.statusCode !== 200 || !text.endsWith('data: [DONE]\n\n') || !text.includes('"usage"')) {
+        if (res.statusCode !== 200 || !ep.dialect.streamComplete(text)) {
           invalid++;
           firstProblem ??= `HTTP ${res.statusCode}, body ends ${JSON.stringify(text.slice(-120))}`;
           continue;

@@ -1,10 +1,11 @@
-// `npm run bench:profile [-- --mode json|stream] [--connections 32] [--seconds 8]`: runs llm-gateway (Postgres log
-// store) under `node --cpu-prof` against the fake upstream, under autocannon load, and prints where its CPU went.
+// `npm run bench:profile [-- --case chat|responses-bridge|… ] [--mode json|stream] [--connections 32] [--seconds 8]`:
+// runs llm-gateway (Postgres log store) under `node --cpu-prof` against the fake upstream, under autocannon load, and prints where its CPU went.
 // The .cpuprofile stays in bench/.tmp/profile/ for a flame graph (Chrome DevTools, speedscope).
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requestBody } from './checks.js';
+import { caseNamed } from './cases.js';
+import { createVirtualKey, governedEnv } from './governance.js';
 import { runLoad } from './load.js';
 import { installCleanup, startFakeUpstream, stopProcess } from './processes.js';
 import { summarise } from './profile-summary.js';
@@ -37,17 +38,22 @@ async function main(): Promise<void> {
   // Profiles the gateway process only; its warm-up is in the profile too, as a small share.
   // Kept with whatever node flags the caller asked for (e.g. a heap size to profile under).
   process.env.BENCH_GATEWAY_NODE_ARGS = `${process.env.BENCH_GATEWAY_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`;
-  const target = await startTarget('gateway-pg', { root: ROOT, logDir: join(tmp, 'logs'), upstreamOrigin });
-  const body = requestBody(target.endpoint.model, mode === 'stream');
-  await runLoad(target.endpoint, body, connections, 2);
-  const load = await runLoad(target.endpoint, body, connections, seconds);
+  const kase = caseNamed(arg('case', 'chat'));
+  const gov = kase.governed ? governedEnv() : undefined;
+  const target = await startTarget('gateway-pg', { root: ROOT, logDir: join(tmp, 'logs'), upstreamOrigin }, gov);
+  const reach = gov ? { ...target.reach, virtualKey: await createVirtualKey(target.reach.origin, gov.adminKey) } : target.reach;
+  const endpoint = kase.endpoint('gateway-pg', reach);
+  if (typeof endpoint === 'string') throw new Error(`${kase.name}: ${endpoint}`);
+  const body = endpoint.dialect.body(endpoint.model, mode === 'stream');
+  await runLoad(endpoint, body, connections, 2);
+  const load = await runLoad(endpoint, body, connections, seconds);
   await target.stop();
   await stopProcess(upstream);
 
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile written in ${profileDir}`);
   const summary = summarise(join(profileDir, file));
-  console.log(`llm-gateway ${mode} c${connections}: ${Math.round(load.rps)} req/s under the profiler; ${Math.round(summary.busyMs)} ms busy`);
+  console.log(`llm-gateway ${kase.name} ${mode} c${connections}: ${Math.round(load.rps)} req/s under the profiler; ${Math.round(summary.busyMs)} ms busy`);
   console.log('\n| where the CPU went (self time, % of busy) | share |\n|---|--:|');
   for (const c of summary.categories) console.log(`| ${c.name} | ${pct(c.share)} |`);
   console.log('\n| function (self time) | share |\n|---|--:|');

@@ -1,20 +1,31 @@
-// `npm run bench [-- --quick] [--targets floor,portkey,gateway-pg,gateway-pglite]`: runs every scenario, writes results.md/.svg.
+// `npm run bench [-- --quick] [--scenarios chat,responses,messages,governance] [--targets floor,portkey,gateway-pg,gateway-pglite]
+// [--connections 1,32,128]`: runs the chosen scenarios (all by default) against each target, writes results.md/.svg.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Endpoint, requestBody, verify } from './checks.js';
+import { CASES, caseRef, type Group, parseGroups, plan, type PlannedRun, type Reach } from './cases.js';
+import { CHAT, type Endpoint, verify } from './checks.js';
+import { createVirtualKey, governedEnv } from './governance.js';
 import { runLoad } from './load.js';
-import { installCleanup, readSystemBusyMs, startFakeUpstream, stopAll, stopProcess } from './processes.js';
+import { installCleanup, type Managed, readSystemBusyMs, startFakeUpstream, stopAll, stopProcess } from './processes.js';
 import { renderSvg } from './chart.js';
 import { type Mode, renderMarkdown, type RunMeta, type ScenarioResult, type TargetOutcome } from './report.js';
-import { runScenario, settledCount } from './scenario.js';
-import { type Context, skipReason, startTarget, TARGET_NAMES, type TargetName } from './targets.js';
+import { type Durations, runScenario, settledCount } from './scenario.js';
+import { type Context, skipReason, type Started, startTarget, TARGET_NAMES, type TargetName } from './targets.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
-function parseArgs(argv: string[]): { quick: boolean; targets: TargetName[]; connections: number[] } {
+interface Args {
+  quick: boolean;
+  groups: Group[];
+  targets: TargetName[];
+  /** undefined: each case's own default (1,32,128 for chat, 1,32 for the new surfaces, 32 for governance). */
+  connections: number[] | undefined;
+}
+
+function parseArgs(argv: string[]): Args {
   const value = (flag: string): string | undefined => {
     const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
     if (i < 0) return undefined;
@@ -23,9 +34,10 @@ function parseArgs(argv: string[]): { quick: boolean; targets: TargetName[]; con
   };
   const targets = (value('--targets') ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
   for (const t of targets) if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target ${t}; known: ${TARGET_NAMES.join(', ')}`);
-  const connections = (value('--connections') ?? '1,32,128').split(',').map(Number);
-  if (connections.some((c) => !(c > 0))) throw new Error('--connections takes positive integers, e.g. 1,32,128');
-  return { quick: argv.includes('--quick'), targets: targets as TargetName[], connections };
+  const given = value('--connections');
+  const connections = given?.split(',').map(Number);
+  if (connections?.some((c) => !(c > 0))) throw new Error('--connections takes positive integers, e.g. 1,32,128');
+  return { quick: argv.includes('--quick'), groups: parseGroups(value('--scenarios')), targets: targets as TargetName[], connections };
 }
 
 /** The benchmark's own dependencies (Portkey, autocannon) live in bench/node_modules, the gateway's at the root. */
@@ -47,14 +59,100 @@ function gitCommit(): string {
   }
 }
 
+// Only whether a target has an endpoint for a case is asked of this: no process is reached through it.
+const PROBE_REACH: Reach = { origin: 'http://127.0.0.1:1', upstreamOrigin: 'http://127.0.0.1:1', apiKey: '-', staticKey: '-', virtualKey: '-' };
+const canRun = (c: (typeof CASES)[number], t: TargetName) => typeof c.endpoint(t, PROBE_REACH) !== 'string';
+
+/** Why some chosen targets have no run for a chosen case (Portkey speaks no such dialect, …), once per reason. */
+function notRun(args: Args): string[] {
+  const notes = new Map<string, string[]>();
+  for (const c of CASES.filter((k) => args.groups.includes(k.group)))
+    for (const t of args.targets) {
+      const reason = t === 'floor' ? undefined : c.endpoint(t, PROBE_REACH);
+      if (typeof reason !== 'string') continue;
+      const key = `${t}: ${reason}`;
+      notes.set(key, [...(notes.get(key) ?? []), c.label || c.name]);
+    }
+  return [...notes].map(([key, cases]) => `${cases.join(', ')} — not run on ${key}`);
+}
+
+/** Seconds the plan takes: each scenario's windows, plus ~5 s per process start, check and log drain. */
+function estimateSec(runs: Map<TargetName, PlannedRun[]>, d: Durations): number {
+  let sec = 0;
+  for (const list of runs.values()) {
+    sec += 5 * (list.some((r) => r.case.governed) && list.some((r) => !r.case.governed) ? 2 : 1);
+    for (const r of list) sec += r.connections.length * (2 * (d.warmupSec + d.measureSec) + d.ttftSec);
+  }
+  return sec;
+}
+
+const minutes = (sec: number) => `${Math.floor(sec / 60)} min ${Math.round(sec % 60)} s`;
+
+/** One target process: start it (governed: with Redis and keys), check every case's answers, run each scenario. */
+async function runProcess(
+  name: TargetName,
+  governed: boolean,
+  planned: PlannedRun[],
+  ctx: Context,
+  upstream: Managed,
+  durations: Durations,
+  results: ScenarioResult[],
+  outcomes: TargetOutcome[],
+): Promise<void> {
+  const label = governed ? `${name} (governed)` : name;
+  const outcome: TargetOutcome = { target: label, status: 'ok' };
+  outcomes.push(outcome);
+  let target: Started | undefined;
+  let requests = 0;
+  try {
+    const gov = governed ? governedEnv() : undefined;
+    target = await startTarget(name, ctx, gov);
+    const reach: Reach = { ...target.reach, ...(gov ? { virtualKey: await createVirtualKey(target.reach.origin, gov.adminKey) } : {}) };
+    const endpoints = planned.map((run) => {
+      const endpoint = run.case.endpoint(name, reach);
+      if (typeof endpoint === 'string') throw new Error(`${run.case.name}: ${endpoint}`);
+      return { run, endpoint };
+    });
+    for (const { run, endpoint } of endpoints)
+      for (const stream of [false, true]) {
+        requests++;
+        await verify(endpoint, stream).catch((err: Error) => {
+          throw new Error(`${run.case.label || run.case.name} ${stream ? 'stream' : 'JSON'} check failed: ${err.message}`);
+        });
+      }
+    // Let the check requests' log rows land so they are not counted in the first scenario.
+    if (target.countRows) await settledCount(target.countRows, requests);
+    for (const { run, endpoint } of endpoints)
+      for (const mode of ['json', 'stream'] as Mode[])
+        for (const c of run.connections) {
+          const { result, made } = await runScenario(name, target, endpoint, caseRef(run.case), upstream, mode, c, durations);
+          results.push(result);
+          requests += made;
+          if (target.proc.hasExited()) throw new Error(`exited during ${mode} c${c} (${String(await target.proc.exited)}); see ${target.proc.logFile}`);
+        }
+  } catch (err) {
+    outcome.status = 'failed';
+    outcome.message = (err as Error).message;
+    console.error(`[${label}] FAILED: ${outcome.message}`);
+  } finally {
+    const rows = await target?.stop().catch((err: Error) => {
+      console.error(`[${label}] could not count log rows: ${err.message}`);
+      return undefined;
+    });
+    if (rows !== undefined) outcome.logTotal = { rows, requests };
+  }
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const durations = args.quick ? { warmupSec: 1, measureSec: 2, ttftSec: 1 } : { warmupSec: 2, measureSec: 8, ttftSec: 3 };
+  const runs = plan(args.groups, args.targets, args.connections, canRun);
   installCleanup();
   const tmp = join(ROOT, 'bench', '.tmp');
   const logDir = join(tmp, 'logs');
   mkdirSync(logDir, { recursive: true });
   const started = Date.now();
+  console.log(`bench: scenarios ${args.groups.join(', ')} on ${args.targets.join(', ')}: about ${minutes(estimateSec(runs, durations))}`);
   const busy0 = readSystemBusyMs();
   await new Promise((r) => setTimeout(r, 1000));
   const backgroundCpuPct = (readSystemBusyMs() - busy0) / 10;
@@ -63,12 +161,12 @@ async function main(): Promise<number> {
   const { proc: upstream, origin: upstreamOrigin } = await startFakeUpstream(ROOT, logDir);
 
   // The upstream must not be the bottleneck: measure it alone at the highest concurrency first.
-  const cMax = Math.max(...args.connections);
-  const direct: Endpoint = { url: `${upstreamOrigin}/v1/chat/completions`, headers: {}, model: 'bench-model' };
+  const cMax = Math.max(...[...runs.values()].flat().flatMap((r) => r.connections));
+  const direct: Endpoint = { url: `${upstreamOrigin}/v1/chat/completions`, headers: {}, model: 'bench-model', dialect: CHAT };
   const alone = { json: 0, stream: 0, connections: cMax };
   for (const mode of ['json', 'stream'] as const) {
-    await runLoad(direct, requestBody('bench-model', mode === 'stream'), cMax, 1);
-    alone[mode] = (await runLoad(direct, requestBody('bench-model', mode === 'stream'), cMax, args.quick ? 2 : 3)).rps;
+    await runLoad(direct, CHAT.body('bench-model', mode === 'stream'), cMax, 1);
+    alone[mode] = (await runLoad(direct, CHAT.body('bench-model', mode === 'stream'), cMax, args.quick ? 2 : 3)).rps;
   }
   console.log(`fake upstream alone (c${cMax}): ${Math.round(alone.json)} req/s JSON, ${Math.round(alone.stream)} req/s stream`);
 
@@ -76,46 +174,18 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   const outcomes: TargetOutcome[] = [];
   for (const name of args.targets) {
+    const planned = runs.get(name) ?? [];
+    if (planned.length === 0) continue;
     const skip = skipReason(name, ctx);
     if (skip) {
       console.log(`[${name}] SKIPPED: ${skip}`);
       outcomes.push({ target: name, status: 'skipped', message: skip });
       continue;
     }
-    const outcome: TargetOutcome = { target: name, status: 'ok' };
-    outcomes.push(outcome);
-    let target: Awaited<ReturnType<typeof startTarget>> | undefined;
-    let requests = 0;
-    try {
-      target = await startTarget(name, ctx);
-      const { endpoint } = target;
-      for (const stream of [false, true]) {
-        requests++;
-        await verify(endpoint, stream).catch((err: Error) => {
-          throw new Error(`${stream ? 'stream' : 'JSON'} check failed: ${err.message}`);
-        });
-      }
-      // Let the check requests' log rows land so they are not counted in the first scenario.
-      if (target.countRows) await settledCount(target.countRows, requests);
-      for (const mode of ['json', 'stream'] as Mode[]) {
-        for (const c of args.connections) {
-          const { result, made } = await runScenario(name, target, upstream, mode, c, durations);
-          results.push(result);
-          requests += made;
-          if (target.proc.hasExited())
-            throw new Error(`exited during ${mode} c${c} (${String(await target.proc.exited)}); see ${target.proc.logFile}`);
-        }
-      }
-    } catch (err) {
-      outcome.status = 'failed';
-      outcome.message = (err as Error).message;
-      console.error(`[${name}] FAILED: ${outcome.message}`);
-    } finally {
-      const rows = await target?.stop().catch((err: Error) => {
-        console.error(`[${name}] could not count log rows: ${err.message}`);
-        return undefined;
-      });
-      if (rows !== undefined) outcome.logTotal = { rows, requests };
+    // Governed cases need a gateway started with Redis and keys: a process of their own.
+    for (const governed of [false, true]) {
+      const part = planned.filter((r) => (r.case.governed ?? false) === governed);
+      if (part.length > 0) await runProcess(name, governed, part, ctx, upstream, durations, results, outcomes);
     }
   }
   await stopProcess(upstream);
@@ -135,14 +205,17 @@ async function main(): Promise<number> {
     durations,
     upstreamAlone: alone,
     backgroundCpuPct,
+    scenarios: args.groups,
+    notes: notRun(args),
   };
   const md = renderMarkdown(meta, results, outcomes);
+  const elapsed = minutes((Date.now() - started) / 1000);
   // Quick runs go to the git-ignored bench/.tmp so smoke numbers are never committed as results.
   const outDir = args.quick ? tmp : join(ROOT, 'bench');
   const base = args.quick ? 'results-quick' : 'results';
   writeFileSync(join(outDir, `${base}.md`), md.replace('](results.svg)', `](${base}.svg)`));
   writeFileSync(join(outDir, `${base}.svg`), renderSvg(results, `${meta.machine.nproc} × ${meta.machine.cpuModel}, node ${meta.machine.node}, ${meta.date.slice(0, 10)}`));
-  console.log(`\n${md}\nwrote ${join(outDir, `${base}.md`)} and .svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\n${md}\nwrote ${join(outDir, `${base}.md`)} and .svg; total elapsed ${elapsed}`);
   return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
 }
 

@@ -1,8 +1,8 @@
 // One measured scenario against a started target: warm-up, autocannon window with /proc sampling, TTFT loop, log drain.
-import { requestBody } from './checks.js';
 import { runLoad, runTtft } from './load.js';
 import { type Managed, readCpuMs, readCpuMsByComm, readSystemBusyMs, sampleRss } from './processes.js';
-import { type Mode, type ScenarioResult, scenarioName } from './report.js';
+import type { Endpoint } from './checks.js';
+import { type CaseRef, type Mode, type ScenarioResult, rowName } from './report.js';
 import type { Started } from './targets.js';
 
 export interface Durations {
@@ -29,13 +29,15 @@ export async function settledCount(count: () => Promise<number>, expected: numbe
 export async function runScenario(
   name: string,
   target: Started,
+  endpoint: Endpoint,
+  kase: CaseRef,
   upstream: Managed,
   mode: Mode,
   c: number,
   durations: Durations,
 ): Promise<{ result: ScenarioResult; made: number }> {
-  const { proc, endpoint } = target;
-  const body = requestBody(endpoint.model, mode === 'stream');
+  const { proc } = target;
+  const body = endpoint.dialect.body(endpoint.model, mode === 'stream');
   const rss = sampleRss(proc.pid);
   const rowsBefore = await target.countRows?.();
   const warm = await runLoad(endpoint, body, c, durations.warmupSec);
@@ -60,6 +62,7 @@ export async function runScenario(
   const rssMaxMb = rss.stop() / 1024;
   const made = warm.sent + load.sent + (ttft?.sent ?? 0);
   const result: ScenarioResult = {
+    ...kase,
     target: name,
     mode,
     connections: c,
@@ -86,7 +89,7 @@ export async function runScenario(
   }
   const r = result;
   console.log(
-    `[${name}] ${scenarioName(mode, c)}: ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms` +
+    `[${name}] ${rowName(result)}: ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms` +
       (ttft ? `, TTFT p50 ${ttft.ttftP50.toFixed(2)} ms` : '') +
       `, RSS ${rssMaxMb.toFixed(0)} MB, ${r.cpuMsPerReq.toFixed(3)} CPU ms/req; CPU % upstream ${r.upstreamCpuPct.toFixed(0)}, loader ${r.loaderCpuPct.toFixed(0)}, other ${r.otherCpuPct.toFixed(0)}` +
       (load.errors || load.non2xx ? `; ${load.errors} errors, ${load.non2xx} non-2xx ${JSON.stringify(load.statusCodes)}` : '') +

@@ -1,10 +1,11 @@
 // The benchmarked targets: how each is started (own env, own port), called, and how its request-log rows are counted.
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { Endpoint } from './checks.js';
+import type { Reach } from './cases.js';
+import { type Governed, removeRedisKeys } from './governance.js';
 import { freePort, type Managed, startProcess, stopProcess, waitForHttp } from './processes.js';
 
 export const TARGET_NAMES = ['floor', 'portkey', 'gateway-pg', 'gateway-pglite'] as const;
@@ -14,18 +15,21 @@ export interface Context {
   root: string;
   logDir: string;
   upstreamOrigin: string;
+  /** bench/ab-latency.ts: a database of its own per gateway, and no config file (an older build may not read it). */
+  dbName?: string;
+  plain?: boolean;
 }
 
 export interface Started {
   proc: Managed;
-  endpoint: Endpoint;
+  reach: Reach;
   /** Rows in request_logs now (live stores only). */
   countRows?: () => Promise<number>;
   /** Stops the process; returns the final row count for stores only readable once the target is down. */
   stop: () => Promise<number | undefined>;
 }
 
-const API_KEY = 'sk-bench-not-a-real-key';
+export const API_KEY = 'sk-bench-not-a-real-key';
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PG_DB = process.env.BENCH_PG_DB ?? 'llm_gateway_bench';
 
@@ -66,35 +70,54 @@ async function launch(opts: Parameters<typeof startProcess>[0], readyUrl: string
   }
 }
 
-async function recreateBenchDb(): Promise<string> {
+async function recreateBenchDb(name = PG_DB): Promise<string> {
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS "${PG_DB}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${PG_DB}"`);
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
     await admin.end();
   }
   const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${PG_DB}`;
+  url.pathname = `/${name}`;
   return url.toString();
 }
 
-async function startGateway(ctx: Context, name: string, dir: string, storeEnv: Record<string, string>): Promise<{ proc: Managed; endpoint: Endpoint }> {
+/** The providers the cases need besides OPENAI_* (chat, and Responses relayed natively): a chat-only OpenAI-wire
+ *  provider for the Responses bridge, Anthropic for /v1/messages relayed natively; and prices, so every row is billed. */
+function writeGatewayConfig(ctx: Context, dir: string): string {
+  const base = `${ctx.upstreamOrigin}/v1`;
+  // gpt-4o's and Claude Sonnet's list prices (USD per million tokens, as in src/usage/prices.json's sources).
+  const gpt = { input: 2.5, output: 10, cached_read: 1.25 };
+  const config = {
+    providers: [
+      { id: 'openai-chat', type: 'openai', base_url: base, api_key: API_KEY, options: { responses: 'false' } },
+      { id: 'anthropic', type: 'anthropic', base_url: base, api_key: API_KEY },
+    ],
+    prices: { 'openai/bench-model': gpt, 'openai-chat/bench-model': gpt, 'anthropic/bench-model': { input: 3, output: 15, cached_read: 0.3, cache_write: 3.75 } },
+  };
+  const file = join(dir, 'gateway-config.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+async function startGateway(ctx: Context, name: string, dir: string, storeEnv: Record<string, string>, governed?: Governed): Promise<{ proc: Managed; reach: Reach }> {
   const port = await freePort();
   const opts = {
-    name,
+    name: governed ? `${name}-governed` : name,
     cmd: process.execPath,
     // e.g. BENCH_GATEWAY_NODE_ARGS='--max-semi-space-size=64' (node flags, before the script; --cpu-prof is refused
     // in NODE_OPTIONS) to tune or profile the gateway only.
     args: [...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(ctx.root, 'dist', 'main.js')],
     cwd: ctx.root,
-    logFile: join(ctx.logDir, `${name}.log`),
+    logFile: join(ctx.logDir, `${governed ? `${name}-governed` : name}.log`),
     env: baseEnv({
       PORT: String(port),
       HOST: '127.0.0.1',
       OPENAI_API_KEY: API_KEY,
       OPENAI_BASE_URL: `${ctx.upstreamOrigin}/v1`,
+      ...(ctx.plain ? {} : { GATEWAY_CONFIG: writeGatewayConfig(ctx, dir) }),
       // Per-request info logs to a file would be measured as gateway cost; Portkey logs nothing per request either.
       LOG_LEVEL: 'warn',
       // No probing of Ollama / LM Studio on localhost during the run.
@@ -102,13 +125,15 @@ async function startGateway(ctx: Context, name: string, dir: string, storeEnv: R
       // Overflowing log entries spill here (not into the repo's ./data) and are counted as not yet written.
       LOG_SPILL_DIR: join(dir, 'spill'),
       ...storeEnv,
+      ...(governed?.env ?? {}),
     }),
   };
-  const proc = await launch(opts, `http://127.0.0.1:${port}/health`, 60_000);
-  return { proc, endpoint: { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: {}, model: 'openai/bench-model' } };
+  const origin = `http://127.0.0.1:${port}`;
+  const proc = await launch(opts, `${origin}/health`, 60_000);
+  return { proc, reach: { origin, upstreamOrigin: ctx.upstreamOrigin, apiKey: API_KEY, ...(governed ? { staticKey: governed.staticKey } : {}) } };
 }
 
-export async function startTarget(name: TargetName, ctx: Context): Promise<Started> {
+export async function startTarget(name: TargetName, ctx: Context, governed?: Governed): Promise<Started> {
   const tsx = ['--import', 'tsx'];
   if (name === 'floor') {
     const port = await freePort();
@@ -123,8 +148,8 @@ export async function startTarget(name: TargetName, ctx: Context): Promise<Start
       },
       `http://127.0.0.1:${port}/v1/models`,
     );
-    const endpoint = { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { authorization: `Bearer ${API_KEY}` }, model: 'bench-model' };
-    return { proc, endpoint, stop: async () => void (await stopProcess(proc)) };
+    const reach = { origin: `http://127.0.0.1:${port}`, upstreamOrigin: ctx.upstreamOrigin, apiKey: API_KEY };
+    return { proc, reach, stop: async () => void (await stopProcess(proc)) };
   }
   if (name === 'portkey') {
     const port = await freePort();
@@ -139,21 +164,24 @@ export async function startTarget(name: TargetName, ctx: Context): Promise<Start
       },
       `http://127.0.0.1:${port}/`,
     );
-    const headers = {
-      authorization: `Bearer ${API_KEY}`,
-      'x-portkey-provider': 'openai',
-      // Portkey's SSRF guard admits loopback custom hosts only via its default TRUSTED_CUSTOM_HOSTS (localhost, 127.0.0.1, ::1).
-      'x-portkey-custom-host': `${ctx.upstreamOrigin}/v1`,
-    };
-    return { proc, endpoint: { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers, model: 'bench-model' }, stop: async () => void (await stopProcess(proc)) };
+    const reach = { origin: `http://127.0.0.1:${port}`, upstreamOrigin: ctx.upstreamOrigin, apiKey: API_KEY };
+    return { proc, reach, stop: async () => void (await stopProcess(proc)) };
   }
   // Each gateway run gets a fresh temp folder (spill files, PGlite data), removed when it stops.
   const dir = mkdtempSync(join(tmpdir(), `llm-gateway-bench-${name}-`));
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const cleanup = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    // The count shows the limits went through Redis (none would be left behind by an in-process state).
+    if (governed)
+      await removeRedisKeys(governed.prefix).then(
+        (n) => console.log(`[${name} (governed)] removed ${n} Redis keys under ${governed.prefix}`),
+        (err: Error) => console.error(`bench: could not remove Redis keys ${governed.prefix}*: ${err.message}`),
+      );
+  };
   try {
     if (name === 'gateway-pg') {
-      const databaseUrl = await recreateBenchDb();
-      const { proc, endpoint } = await startGateway(ctx, name, dir, { DATABASE_URL: databaseUrl });
+      const databaseUrl = await recreateBenchDb(ctx.dbName);
+      const { proc, reach } = await startGateway(ctx, name, dir, { DATABASE_URL: databaseUrl }, governed);
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
       const countRows = async () => Number((await client.query<{ n: string }>('select count(*) as n from request_logs')).rows[0]?.n ?? 0);
@@ -163,14 +191,14 @@ export async function startTarget(name: TargetName, ctx: Context): Promise<Start
           return await countRows();
         } finally {
           await client.end();
-          cleanup();
+          await cleanup();
         }
       };
-      return { proc, endpoint, countRows, stop };
+      return { proc, reach, countRows, stop };
     }
     // gateway-pglite: PGlite is embedded in the gateway process and single-writer, so rows are counted after it exits.
     const pgliteDir = join(dir, 'pglite');
-    const { proc, endpoint } = await startGateway(ctx, name, dir, { PGLITE_DIR: pgliteDir });
+    const { proc, reach } = await startGateway(ctx, name, dir, { PGLITE_DIR: pgliteDir }, governed);
     const stop = async () => {
       try {
         await stopProcess(proc, 20_000);
@@ -179,12 +207,12 @@ export async function startTarget(name: TargetName, ctx: Context): Promise<Start
         await db.close();
         return res.rows[0]?.n;
       } finally {
-        cleanup();
+        await cleanup();
       }
     };
-    return { proc, endpoint, stop };
+    return { proc, reach, stop };
   } catch (err) {
-    cleanup();
+    await cleanup();
     throw err;
   }
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { niceMax, renderSvg } from '../../bench/chart.js';
 import {
   addedOverFloor,
+  baselineComparisons,
   percentile,
   ratioPairs,
   renderMarkdown,
@@ -12,7 +13,7 @@ import {
 } from '../../bench/report.js';
 
 function result(target: string, mode: 'json' | 'stream', connections: number, rps: number, p50: number, p99: number): ScenarioResult {
-  return { target, mode, connections, rps, p50, p99, rssMaxMb: 100, cpuMsPerReq: 0.5, upstreamCpuPct: 10, loaderCpuPct: 20, otherCpuPct: 0, sent: rps * 2, ok: rps * 2, errors: 0, non2xx: 0 };
+  return { case: 'chat', order: 0, label: '', floorCase: 'chat', target, mode, connections, rps, p50, p99, rssMaxMb: 100, cpuMsPerReq: 0.5, upstreamCpuPct: 10, loaderCpuPct: 20, otherCpuPct: 0, sent: rps * 2, ok: rps * 2, errors: 0, non2xx: 0 };
 }
 
 const results: ScenarioResult[] = [
@@ -101,6 +102,41 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| gateway-pg | stream c32 | 990 | 1000 | 0.990 |');
     expect(md).toContain('| gateway-pg | whole run | 990 | 1000 | 0.990 |');
     expect(md).toContain('**gateway-pglite skipped:** dist/main.js is missing');
+  });
+});
+
+describe('surfaces and keys against their baselines', () => {
+  const bridge = { case: 'responses-bridge', order: 1, label: 'responses bridge', floorCase: 'chat', comparedWith: 'chat', goal: { text: '≥ 0.85×', minRatio: 0.85 } };
+  const native = { case: 'responses-native', order: 2, label: 'responses native', floorCase: 'responses-native' };
+  const virtual = { case: 'virtual-key', order: 4, label: 'gov virtual key', floorCase: 'chat', comparedWith: 'static-key', goal: { text: 'p99 ≤ +1 ms', minRatio: 0.85, maxAddedP99Ms: 1 } };
+  const rows: ScenarioResult[] = [
+    ...results,
+    { ...result('gateway-pg', 'json', 32, 3600, 8, 27), ...bridge },
+    { ...result('floor', 'json', 32, 6000, 4, 10), ...native },
+    { ...result('gateway-pg', 'json', 32, 3900, 7.5, 26), ...native },
+    { ...result('gateway-pg', 'json', 32, 4000, 7, 25), case: 'static-key', order: 3, label: 'gov static key', floorCase: 'chat' },
+    { ...result('gateway-pg', 'json', 32, 3800, 7.2, 26.5), ...virtual },
+  ];
+
+  it("compares a bridge with the chat floor, and a native relay with the floor of the same path", () => {
+    expect(addedOverFloor(rows, rows[4]!)).toEqual({ p50: 5, p99: 18 });
+    expect(addedOverFloor(rows, rows[6]!)).toEqual({ p50: 3.5, p99: 16 });
+  });
+
+  it("judges each goal on the same target's baseline: ratio and added p99", () => {
+    const compared = baselineComparisons(rows).map((c) => ({ case: c.r.case, ratio: c.ratio, addedP99: c.addedP99, met: c.met }));
+    expect(compared).toEqual([
+      { case: 'responses-bridge', ratio: 0.9, addedP99: 2, met: true },
+      { case: 'virtual-key', ratio: 0.95, addedP99: 1.5, met: false },
+    ]);
+  });
+
+  it('lists the ratio rows in the order of the cases, each against its own floor', () => {
+    const md = renderMarkdown(meta, rows, []);
+    const lines = md.split('\n').filter((l) => /^\| (json|responses|gov)/.test(l));
+    expect(lines[0]).toMatch(/^\| json c32 \|/);
+    expect(lines.find((l) => l.startsWith('| responses native json c32'))).toContain('| 0.65 |');
+    expect(md).toContain('| gateway-pg | gov virtual key json c32 | gov static key json c32 | 0.95 | +0.20 | +1.50 | p99 ≤ +1 ms | **no** |');
   });
 });
 
