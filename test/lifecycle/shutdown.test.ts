@@ -54,7 +54,8 @@ function spawnGateway(env: Record<string, string>): Gateway {
   return { child, stdout, stderr, exited };
 }
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 40_000): Promise<T> {
+/** Generous: tsx compiles src/ at every start, which takes over 30 s on a machine running other suites. */
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -234,7 +235,7 @@ describe('graceful shutdown of the real process', () => {
     } finally {
       if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
     }
-  }, 30_000);
+  }, 120_000);
 
   it('streams that outlive SHUTDOWN_GRACE_MS end with their dialect\'s error event, upstream cancelled, rows in the database as 503 server_shutting_down', async () => {
     const graceMs = 1_500;
@@ -285,10 +286,12 @@ describe('graceful shutdown of the real process', () => {
       await Promise.all(streams.map((s) => s.read.done));
       const code = await running.exited;
       const exitMs = Date.now() - signalledAt;
+      process.stderr.write(`shutdown past the grace period: exit ${code} after ${exitMs} ms (grace ${graceMs} ms)\n`);
       expect(code).toBe(0);
-      // The grace period, then the cut, the flush and the database's close; the margin is for a loaded machine.
+      // The grace period, then the cut, the flush and the database's close: well within the 10 s after the grace
+      // period at which the gateway gives up with exit 1 (a few hundred ms on a quiet machine).
       expect(exitMs).toBeGreaterThanOrEqual(graceMs);
-      expect(exitMs).toBeLessThan(graceMs + 8_000);
+      expect(exitMs).toBeLessThan(graceMs + 10_000);
 
       const [chat, responses, anthropic] = streams.map((s) => sseEvents(s.read.text()));
       // OpenAI Chat: its error envelope as the last data event, and no [DONE] (a cut answer must not look whole).
@@ -333,11 +336,11 @@ describe('graceful shutdown of the real process', () => {
       upstream.server.closeAllConnections();
       await closed;
     }
-  }, 90_000);
+  }, 150_000);
 
   it('refuses to listen on a non-loopback address without keys (exit 2, names the variable)', async () => {
     const gateway = spawnGateway({ HOST: '0.0.0.0', PORT: '0', MOCK_MODE: 'true', PGLITE_DIR: 'memory://' });
     expect(await gateway.exited).toBe(2);
     expect(gateway.stderr.join('')).toMatch(/HOST=0\.0\.0\.0 .*GATEWAY_API_KEYS/);
-  }, 15_000);
+  }, 90_000);
 });
