@@ -2,6 +2,7 @@
 import type { Config } from './config.js';
 import type { KeyDirectory } from './keys/directory.js';
 import type { Metrics } from './metrics.js';
+import type { InFlight } from './pipeline/in-flight.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { Redactor } from './redact.js';
 import type { LogStore } from './request-log/store.js';
@@ -28,4 +29,6 @@ export interface Deps {
   keys: KeyDirectory | undefined;
   /** The price table (the repo's, with the config file's `prices:` over it) that every log row's cost comes from. */
   prices: PriceBook;
+  /** The exchanges running now (every pipeline's): a shutdown ends those that outlive its grace and waits for them. */
+  exchanges: InFlight;
 }

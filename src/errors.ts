@@ -110,6 +110,18 @@ export const clientClosed = (provider?: string, cause?: unknown) =>
 
 export const isClientClosed = (err: GatewayError): boolean => err.code === CLIENT_CLOSED;
 
+/**
+ * The gateway is stopping and its grace period is over: it ends the exchange itself, so the client hears why (the
+ * surface's own error event) and the row says so. Says nothing about any deployment; the code is in the message
+ * too, for dialects whose error envelope has no code (Anthropic's).
+ */
+export const serverShuttingDown = () =>
+  new GatewayError({ status: 503, message: 'server_shutting_down: the gateway is shutting down; retry the request.', code: 'server_shutting_down', retryAfter: 1, retrySameTarget: false, tryOtherTargets: false, countsAgainstHealth: false });
+
+/** Why the request's side ended: the reason the gateway ended it with (a shutdown), else the client leaving. */
+export const endedBy = (signal: { readonly reason?: unknown }, provider?: string): GatewayError =>
+  signal.reason instanceof GatewayError ? signal.reason : clientClosed(provider);
+
 /** The whole request ran out of time: no other target can help now, but the slow deployment is counted. */
 export const totalTimeout = (ms: number, provider?: string) =>
   new GatewayError({ status: 504, message: `request exceeded the total timeout of ${ms} ms`, code: 'total_timeout', provider, retrySameTarget: false, tryOtherTargets: false, countsAgainstHealth: true });
@@ -167,22 +179,8 @@ export const noProviderAvailable = (model: string, retryAfter: number) =>
   });
 
 /** Network-level failures (undici and node codes) that say nothing about the request itself. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_RESPONSE_STATUS_CODE',
-]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+for (const code of ['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RESPONSE_STATUS_CODE']) NETWORK_CODES.add(code);
 
 function errorCode(err: unknown): string | undefined {
   let current: unknown = err;
@@ -223,6 +221,8 @@ export function toGatewayError(err: unknown, provider?: string): GatewayError {
 /** What an attempt's end looked like from the router: who stopped it, if anyone. */
 export interface AttemptEnd {
   clientAborted: boolean;
+  /** What the request's signal was aborted with: a GatewayError when the gateway itself ended it (shutdown). */
+  clientReason?: unknown;
   /** Set once the request's total timeout has fired: its length in ms. */
   totalTimedOutMs: number | undefined;
   /** The reason the attempt's own controller was aborted with (first-token or idle timeout), if any. */
@@ -230,11 +230,11 @@ export interface AttemptEnd {
 }
 
 /**
- * The one classification of an attempt's failure, before or after its first byte: the client leaving wins, then
- * the total timeout, then our own timeouts (the abort reason), then whatever the transport or adapter threw.
+ * The one classification of an attempt's failure, before or after its first byte: the client leaving (or the gateway
+ * ending the request) wins, then the total timeout, then our own timeouts (the abort reason), then what was thrown.
  */
 export function attemptFailure(thrown: unknown, end: AttemptEnd, provider?: string): GatewayError {
-  if (end.clientAborted) return clientClosed(provider);
+  if (end.clientAborted) return endedBy({ reason: end.clientReason }, provider);
   if (end.totalTimedOutMs !== undefined) return totalTimeout(end.totalTimedOutMs, provider);
   if (end.abortReason instanceof GatewayError) return end.abortReason;
   return toGatewayError(thrown, provider);

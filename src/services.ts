@@ -6,6 +6,7 @@ import { KeyDirectory } from './keys/directory.js';
 import { KeyStore } from './keys/store.js';
 import { redactSecretsInLogs } from './logger.js';
 import { Metrics } from './metrics.js';
+import { InFlight } from './pipeline/in-flight.js';
 import { createImageFetcher, type ImageFetcher } from './providers/shared/images.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { openLogDatabase } from './request-log/db.js';
@@ -27,7 +28,12 @@ export interface Services extends Deps {
   dispatcher: Dispatcher;
   /** Active probes and local discovery; main starts it (tests run rounds themselves), close stops it. */
   prober: Prober;
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  /** How long the log writer may spend writing its queue to the database before it spills the rest (default 5 s). */
+  logDeadlineMs?: number;
 }
 
 export interface ServiceOptions {
@@ -89,10 +95,11 @@ export async function createServices(config: Config, log: Logger, options: Servi
     prices: createPriceBook(config.prices),
     dispatcher,
     prober,
-    async close() {
+    exchanges: new InFlight(),
+    async close(options: CloseOptions = {}) {
       await prober.stop();
       await keys?.close();
-      await logWriter.close();
+      await logWriter.close({ deadlineMs: options.logDeadlineMs });
       await logStore.close();
       await registry.close();
       await dispatcher.close();

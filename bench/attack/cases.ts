@@ -1,4 +1,4 @@
-// The attack corpus: bad bodies, auth path tricks and SSRF address forms, each a case the gateway must refuse cleanly.
+// The attack corpus: bad bodies and auth path tricks, each a case the gateway must refuse cleanly (SSRF forms: ssrf.ts).
 export interface BadInput {
   name: string;
   url: string;
@@ -50,19 +50,3 @@ export const AUTH_TRICKS = [
   '/v1/models%2f',
   '/v1/llm/models',
 ];
-
-/** The loopback listener's address written every way an SSRF filter might miss. */
-export const ssrfUrls = (port: number): string[] =>
-  [
-    `127.0.0.1:${port}`,
-    `localhost:${port}`,
-    `127.1:${port}`,
-    `0x7f000001:${port}`,
-    `2130706433:${port}`,
-    `017700000001:${port}`,
-    `[::1]:${port}`,
-    `[::ffff:127.0.0.1]:${port}`,
-    `[::ffff:7f00:1]:${port}`,
-    `0.0.0.0:${port}`,
-    `127.0.0.1.nip.io:${port}`,
-  ].flatMap((host) => [`http://${host}/x.png`, `https://${host}/x.png`]);

@@ -1,13 +1,20 @@
-// `npx tsx bench/attack/run.ts`: the hardening attack run against real gateways on loopback, bounded in count and
-// time, printing one table (cases tried and failed, rows lost, canary hits, RSS before and after).
-import { createServer } from 'node:net';
+// `npm run attack`: the hardening attack run against real gateways on loopback, bounded in count and time (under
+// 3 min on a quiet machine), printing one table (cases tried and failed, rows lost against the README's bound,
+// canary hits, RSS before and after) and the elapsed time.
 import { connect } from 'node:net';
+import { loadavg } from 'node:os';
+import { MAX_UNSAVED_ENTRIES } from '../../src/request-log/writer.js';
+import { MAX_DEPLOYMENTS } from '../../src/routing/health.js';
 import { startFakeAnthropic } from '../../test/fakes/anthropic-upstream.js';
+import { FakeGeminiUpstream } from '../../test/fakes/gemini-upstream.js';
 import { startFakeOpenAI } from '../../test/fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { findPgBin } from '../../test/helpers/pg-cluster.js';
 import { runLogCrash } from '../../test/reliability/log-crash.js';
-import { AUTH_TRICKS, BAD_INPUTS, ssrfUrls } from './cases.js';
+import { AUTH_TRICKS, BAD_INPUTS } from './cases.js';
+import { inlinedPng, isGenericRefusal, startSsrfTargets } from './ssrf.js';
+
+const startedAt = Date.now();
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CANARY = `sk-canary-${crypto.randomUUID()}`;
@@ -19,14 +26,21 @@ const table: Row[] = [];
 const bodies: string[] = [];
 const ids: string[] = [];
 
+/** Each step's row goes to stderr as it ends, so a run cut by the deadline still shows where the time went. */
 async function step(name: string, run: () => Promise<{ tried: number; failed: number; note?: string }>): Promise<void> {
   const started = Date.now();
+  // This process's CPU time: what the step costs on a quiet machine, whatever the load on this one.
+  const cpu = process.cpuUsage();
+  let row: Row;
   try {
     const r = await run();
-    table.push({ step: name, tried: r.tried, failed: r.failed, note: `${r.note ?? ''} ${Date.now() - started} ms`.trim() });
+    const used = process.cpuUsage(cpu);
+    row = { step: name, tried: r.tried, failed: r.failed, note: `${r.note ?? ''} ${Date.now() - started} ms (cpu ${Math.round((used.user + used.system) / 1000)} ms)`.trim() };
   } catch (err) {
-    table.push({ step: name, tried: 1, failed: 1, note: `threw: ${(err as Error).message.slice(0, 80)}` });
+    row = { step: name, tried: 1, failed: 1, note: `threw: ${(err as Error).message.slice(0, 80)}` };
   }
+  table.push(row);
+  process.stderr.write(`attack: ${row.step}: tried ${row.tried}, failed ${row.failed}, ${row.note}\n`);
 }
 
 async function send(gw: TestGateway, url: string, init: RequestInit & { id?: string } = {}): Promise<{ status: number; text: string }> {
@@ -45,8 +59,21 @@ async function main(): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   const openai = await startFakeOpenAI({ apiKey: CANARY });
   const anthropic = await startFakeAnthropic();
+  const gemini = await FakeGeminiUpstream.start({ apiKey: CANARY });
+  const ssrf = await startSsrfTargets();
   const gw = await startGateway({
-    env: { DATABASE_URL, GATEWAY_API_KEYS: GATEWAY_KEY, OPENAI_API_KEY: CANARY, OPENAI_BASE_URL: openai.baseUrl, ANTHROPIC_API_KEY: CANARY, ANTHROPIC_BASE_URL: anthropic.baseUrl, LOG_LEVEL: 'debug' },
+    env: {
+      DATABASE_URL,
+      GATEWAY_API_KEYS: GATEWAY_KEY,
+      OPENAI_API_KEY: CANARY,
+      OPENAI_BASE_URL: openai.baseUrl,
+      ANTHROPIC_API_KEY: CANARY,
+      ANTHROPIC_BASE_URL: anthropic.baseUrl,
+      GEMINI_API_KEY: CANARY,
+      GEMINI_BASE_URL: gemini.baseUrl,
+      LOG_LEVEL: 'debug',
+    },
+    fetchImage: ssrf.fetchImage,
     configure: (c) => {
       c.routing.retries = 0;
       c.headersTimeoutMs = 2_000;
@@ -76,23 +103,29 @@ async function main(): Promise<void> {
     return { tried: AUTH_TRICKS.length, failed };
   });
 
-  await step('SSRF address forms', async () => {
-    let hits = 0;
-    const listener = createServer((s) => {
-      hits++;
-      s.destroy();
-    });
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    const port = (listener.address() as { port: number }).port;
-    const urls = ssrfUrls(port);
-    for (const url of urls) {
-      for (const model of ['openai/gpt-4o-mini', 'anthropic/claude-sonnet-4-5']) {
-        const content = [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url } }];
-        await send(gw, '/v1/chat/completions', { method: 'POST', headers: auth, body: JSON.stringify({ model, messages: [{ role: 'user', content }] }) });
+  await step('SSRF address forms (Gemini inlines images)', async () => {
+    const ask = (url: string) =>
+      send(gw, '/v1/chat/completions', {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ model: 'gemini/gemini-2.5-flash', messages: [{ role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url } }] }] }),
+      });
+    let failed = 0;
+    const cases = ssrf.cases();
+    for (const c of cases) {
+      const r = await ask(c.url);
+      if (!isGenericRefusal(r.status, r.text)) {
+        failed++;
+        process.stderr.write(`ssrf ${c.name}: ${r.status} ${r.text.slice(0, 200)}\n`);
       }
     }
-    listener.close();
-    return { tried: urls.length * 2, failed: hits, note: `listener hits ${hits}` };
+    const hits = ssrf.connections();
+    // The control: the allowed host's image is fetched and reaches the upstream inlined, so the refusals above are the guard's.
+    const seen = gemini.requests.length;
+    const control = await ask(ssrf.controlUrl);
+    const inlined = control.status === 200 && gemini.requests.slice(seen).some((r) => inlinedPng(r.body));
+    if (!inlined) process.stderr.write(`ssrf control: ${control.status} ${control.text.slice(0, 200)}\n`);
+    return { tried: cases.length + 1, failed: failed + hits + (inlined ? 0 : 1), note: `listener connections ${hits}, control image inlined: ${inlined}` };
   });
 
   await step('canary in upstream errors', async () => {
@@ -117,10 +150,11 @@ async function main(): Promise<void> {
       s.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n');
     }
     const served = await send(gw, '/v1/chat/completions', { method: 'POST', headers: auth, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'still here' }] }) });
-    await new Promise((r) => setTimeout(r, 6_000));
+    // headersTimeoutMs (2 s above) plus Node's check interval (a quarter of it) plus a margin for a loaded machine.
+    await new Promise((r) => setTimeout(r, 4_000));
     const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
     for (const s of sockets) s.destroy();
-    return { tried: sockets.length + 1, failed: open + (served.status === 200 ? 0 : 1), note: `still open after 6 s: ${open}` };
+    return { tried: sockets.length + 1, failed: open + (served.status === 200 ? 0 : 1), note: `still open after 4 s: ${open}` };
   });
 
   await step('many streams', async () => {
@@ -147,33 +181,45 @@ async function main(): Promise<void> {
   await gw.close();
   await openai.close();
   await anthropic.close();
+  await gemini.close();
+  await ssrf.close();
 
   const rssModelsBefore = process.memoryUsage().rss;
   // Its own gateway in mock mode: every distinct name is routed (to the mock), so per-model state would grow.
   const mockGw = await startGateway({ env: { DATABASE_URL, MOCK_MODE: 'true', MOCK_DELAY_MS: '0' } });
-  await step('60,000 model names', async () => {
+  // 20 times the largest per-model bound (MAX_DEPLOYMENTS breakers; labels stop at 50 per provider): an unbounded
+  // structure grows with every name past it, so more names prove nothing more (the unit test, bounded-state, runs 60,000).
+  const names = Number(process.env.ATTACK_MODEL_NAMES) || (process.env.ATTACK_QUICK ? 2_000 : 20 * MAX_DEPLOYMENTS);
+  await step(`${names.toLocaleString('en')} model names`, async () => {
     let failed = 0;
-    const total = process.env.ATTACK_QUICK ? 2_000 : 60_000;
-    for (let i = 0; i < total; i += 200) {
+    for (let i = 0; i < names; i += 200) {
       const batch = await Promise.all(
-        Array.from({ length: 200 }, (_, j) => mockGw.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { ...auth, 'content-type': 'application/json' }, payload: { model: `mock/attack-${i + j}`, messages: [{ role: 'user', content: 'x' }] } })),
+        Array.from({ length: Math.min(200, names - i) }, (_, j) => mockGw.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { ...auth, 'content-type': 'application/json' }, payload: { model: `mock/attack-${i + j}`, messages: [{ role: 'user', content: 'x' }] } })),
       );
       failed += batch.filter((r) => r.statusCode >= 500).length;
     }
-    return { tried: total, failed, note: `RSS ${mb(rssModelsBefore)} -> ${mb(process.memoryUsage().rss)} MB` };
+    // The state itself, not only the RSS (which the allocator may keep either way): breakers and the scrape stay small.
+    const breakers = mockGw.services.health.size;
+    const scrape = (await mockGw.app.inject({ method: 'GET', url: '/metrics' })).body.length;
+    failed += (breakers > MAX_DEPLOYMENTS ? 1 : 0) + (scrape > 400_000 ? 1 : 0);
+    return { tried: names, failed, note: `breakers ${breakers} (max ${MAX_DEPLOYMENTS}), /metrics ${Math.round(scrape / 1024)} KB, RSS ${mb(rssModelsBefore)} -> ${mb(process.memoryUsage().rss)} MB` };
   });
 
   await mockGw.close();
 
   let rowsLost: number | string = 'n/a';
+  // README (Stopping, and when Postgres is down): a crash or kill -9 during an outage loses at most 1,000 log rows.
+  const lossBound = MAX_UNSAVED_ENTRIES;
   const { bin, reason } = findPgBin();
   if (bin && !process.env.ATTACK_QUICK) {
     await step('db outage + crash', async () => {
-      const run = await runLogCrash({ bin, before: 100, during: 1_500 });
+      // More answers during the outage than the bound: a writer keeping them all in memory would lose more than it.
+      const run = await runLogCrash({ bin, before: 100, during: lossBound + 300 });
       rowsLost = run.lost;
-      return { tried: run.answeredBefore + run.answeredDuring, failed: run.duplicated, note: `lost ${run.lost}, duplicated ${run.duplicated}, exit ${run.exit}` };
+      const overBound = run.lost > lossBound ? 1 : 0;
+      return { tried: run.answeredBefore + run.answeredDuring, failed: run.duplicated + overBound, note: `lost ${run.lost} (bound ${lossBound}), duplicated ${run.duplicated}, exit ${run.exit}` };
     });
-  } else table.push({ step: 'db outage + crash', tried: 0, failed: 0, note: `skipped: ${reason}` });
+  } else table.push({ step: 'db outage + crash', tried: 0, failed: 0, note: `skipped: ${process.env.ATTACK_QUICK ? 'ATTACK_QUICK' : reason}` });
 
   const rssAfter = process.memoryUsage().rss;
   const tried = table.reduce((a, r) => a + r.tried, 0);
@@ -182,17 +228,19 @@ async function main(): Promise<void> {
     '| step | tried | failed | note |',
     '|---|---:|---:|---|',
     ...table.map((r) => `| ${r.step} | ${r.tried} | ${r.failed} | ${r.note} |`),
-    `| **total** | ${tried} | ${failed} | rows lost ${rowsLost}, canary hits ${canaryHits}, RSS ${mb(rssBefore)} -> ${mb(rssAfter)} MB |`,
+    `| **total** | ${tried} | ${failed} | rows lost ${rowsLost} (bound ${lossBound}), canary hits ${canaryHits}, RSS ${mb(rssBefore)} -> ${mb(rssAfter)} MB |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`elapsed ${((Date.now() - startedAt) / 1000).toFixed(1)} s, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   process.exitCode = failed > 0 ? 1 : 0;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
+// Under 3 min on a quiet machine; the guard leaves room for a loaded one (other test runs on two cores).
 const deadline = setTimeout(() => {
-  process.stderr.write('attack run exceeded 4 minutes\n');
+  process.stderr.write('attack run exceeded 6 minutes\n');
   process.exit(2);
-}, 240_000);
+}, 360_000);
 deadline.unref();
 await main();

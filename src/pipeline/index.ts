@@ -15,7 +15,7 @@ export function createPipeline(deps: Deps): Pipeline {
   // Off (RATE_LIMIT_RPM=0): not in the list at all, so it costs nothing.
   if (limits) stages.push(limits);
   stages.push(recordStage(deps), resolveStage(deps.resolver), routeStage(deps.router));
-  return new Pipeline(deps, stages);
+  return new Pipeline(deps, stages, deps.exchanges);
 }
 
 export { Exchange } from './exchange.js';

@@ -3,7 +3,7 @@
 // reverse order once the exchange is over. Each stage runs once per request; nothing here runs per chunk except
 // the pump loop, which adds no closure and no promise turn of its own.
 import type { Deps } from '../deps.js';
-import { clientClosed, isClientClosed, toGatewayError, type GatewayError } from '../errors.js';
+import { endedBy, isClientClosed, toGatewayError, type GatewayError } from '../errors.js';
 import type { ParsedRequest, RenderContext, StreamWriter, Surface } from '../http/surfaces/surface.js';
 import type { ChatStreamEvent } from '../providers/provider.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
@@ -12,6 +12,7 @@ import { estimatedUsage, exchangeCost } from '../usage/bill.js';
 import { SseWriter } from '../http/sse-writer.js';
 import type { Exchange } from './exchange.js';
 import { writeGatewayHeaders } from './headers.js';
+import { InFlight } from './in-flight.js';
 import type { Stage } from './stage.js';
 import { relay } from './relay.js';
 import { StreamAssembler } from './stream-assembler.js';
@@ -20,10 +21,40 @@ export class Pipeline {
   constructor(
     private readonly deps: Deps,
     readonly stages: readonly Stage[],
+    /** Every exchange from its first stage to its record: what a shutdown ends and waits for. */
+    private readonly running: InFlight = new InFlight(),
   ) {}
 
   /** Undefined when the request was relayed untranslated (a native pass-through): the writer sent the answer. */
   async chat(x: Exchange, surface?: Surface, parsed?: ParsedRequest, writer?: SseWriter): Promise<ChatCompletion | undefined> {
+    this.running.add(x.client);
+    try {
+      return await this.answer(x, surface, parsed, writer);
+    } finally {
+      this.running.delete(x.client);
+    }
+  }
+
+  async embeddings(x: Exchange): Promise<EmbeddingsResponse> {
+    this.running.add(x.client);
+    try {
+      return await this.embed(x);
+    } finally {
+      this.running.delete(x.client);
+    }
+  }
+
+  /** Errors before the first event propagate (the surface renders them as a normal error response, status intact). */
+  async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: StreamWriter): Promise<void> {
+    this.running.add(x.client);
+    try {
+      await this.pump(x, surface, parsed, writer);
+    } finally {
+      this.running.delete(x.client);
+    }
+  }
+
+  private async answer(x: Exchange, surface?: Surface, parsed?: ParsedRequest, writer?: SseWriter): Promise<ChatCompletion | undefined> {
     await this.enter(x);
     if (x.relay) return void (await this.relayed(x, surface!, parsed!, writer!));
     const completion = x.completion!;
@@ -45,7 +76,7 @@ export class Pipeline {
     return completion;
   }
 
-  async embeddings(x: Exchange): Promise<EmbeddingsResponse> {
+  private async embed(x: Exchange): Promise<EmbeddingsResponse> {
     await this.enter(x);
     const response = x.embeddings!;
     const latencyMs = x.elapsed();
@@ -55,8 +86,7 @@ export class Pipeline {
     return response;
   }
 
-  /** Errors before the first event propagate (the surface renders them as a normal error response, status intact). */
-  async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: StreamWriter): Promise<void> {
+  private async pump(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: StreamWriter): Promise<void> {
     await this.enter(x);
     if (x.relay) {
       // Only an HTTP surface relays an upstream's own bytes; no dialect a WebSocket speaks has a native upstream.
@@ -89,12 +119,12 @@ export class Pipeline {
             if (drained) await drained;
           }
         }
-        if (x.client.aborted) throw clientClosed();
+        if (x.client.aborted) throw endedBy(x.client);
         const ready = handle.buffered();
         next = ready ? { done: false, value: ready } : await handle.rest.next();
       }
     } catch (err) {
-      failure = x.client.aborted ? clientClosed(target.provider) : toGatewayError(err, target.provider);
+      failure = x.client.aborted ? endedBy(x.client, target.provider) : toGatewayError(err, target.provider);
     }
     handle.finish(failure);
     if (failure && !isClientClosed(failure)) {

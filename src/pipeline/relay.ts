@@ -1,6 +1,6 @@
 // Relays a native pass-through's answer to the client: the upstream's bytes unchanged, with backpressure; the
 // outcome for the log carries the usage and stop reason the provider read on the way.
-import { clientClosed, isClientClosed, type GatewayError } from '../errors.js';
+import { endedBy, isClientClosed, type GatewayError } from '../errors.js';
 import type { SseWriter } from '../http/sse-writer.js';
 import type { Exchange } from './exchange.js';
 import { writeGatewayHeaders } from './headers.js';
@@ -18,10 +18,10 @@ export async function relay(x: Exchange, writer: SseWriter, errorFrame: (err: Ga
     for await (const chunk of answer.body) {
       const drained = writer.writeBytes(chunk);
       if (drained) await drained;
-      if (x.client.aborted) throw clientClosed();
+      if (x.client.aborted) throw endedBy(x.client);
     }
   } catch (err) {
-    failure = x.client.aborted ? clientClosed(target.provider) : handle.classify(err);
+    failure = x.client.aborted ? endedBy(x.client, target.provider) : handle.classify(err);
   }
   handle.finish(failure);
   const streamed = answer.contentType.includes('text/event-stream');

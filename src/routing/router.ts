@@ -2,7 +2,7 @@
 // backoff (honouring Retry-After), fallback, and the four timeouts (connect, first token, idle, total).
 // Records every attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { attemptFailure, clientClosed, GatewayError, invalidRequest, noProviderAvailable } from '../errors.js';
+import { attemptFailure, endedBy, GatewayError, invalidRequest, noProviderAvailable } from '../errors.js';
 import type { CallOptions, ChatStreamEvent, PassthroughAnswer, Provider } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
@@ -272,7 +272,7 @@ export class Router {
       try {
         await this.sleep(wait, waiting.signal);
       } catch {
-        throw ctx.signal.aborted ? clientClosed() : lastError;
+        throw ctx.signal.aborted ? endedBy(ctx.signal) : lastError;
       } finally {
         total.unbind(waiting);
       }
@@ -284,7 +284,7 @@ export class Router {
   }
 
   private classify(thrown: unknown, controller: AbortController | undefined, ctx: RunContext, total: Deadline, provider?: string): GatewayError {
-    const end = { clientAborted: ctx.signal.aborted, totalTimedOutMs: total.timedOut ? total.ms : undefined, abortReason: controller?.signal.reason };
+    const end = { clientAborted: ctx.signal.aborted, clientReason: ctx.signal.reason, totalTimedOutMs: total.timedOut ? total.ms : undefined, abortReason: controller?.signal.reason };
     return attemptFailure(thrown, end, provider);
   }
 

@@ -38,7 +38,8 @@ export async function startGatewayProcess(env: Record<string, string>, logFile: 
     },
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(proc, `${url}/health`);
+  // tsx compiles src/ at every start: seconds on a quiet machine, over 30 s on one running other suites.
+  await waitForHttp(proc, `${url}/health`, 120_000);
   return {
     url,
     proc,

@@ -1,6 +1,7 @@
 // GET /ws/{session_id}: chat turns over one WebSocket, each run through the exchange pipeline as a stream (logged
 // with endpoint /ws) and sharing the session's memory. The key comes in a header, a `token` query parameter or
 // (browsers, which cannot set headers) `Sec-WebSocket-Protocol: bearer, <key>`; it is checked before the upgrade.
+// On shutdown a session closes with 1001 once its turn in progress is over (or ended by the shutdown).
 import { randomUUID } from 'node:crypto';
 import { ServerResponse } from 'node:http';
 import websocketPlugin from '@fastify/websocket';
@@ -20,6 +21,9 @@ const PING_INTERVAL_MS = 30_000;
 /** Messages waiting behind the turn in progress; more is a client not waiting for answers. */
 const MAX_QUEUED = 8;
 const paramsSchema = z.object({ session_id: z.string().min(1).max(200) });
+const GOING_AWAY = 1001;
+/** A peer that never answers our close frame would otherwise hold the shutdown for ws's 30 s close timeout. */
+const CLOSE_WAIT_MS = 1_000;
 
 function protocolsOf(req: FastifyRequest): string[] {
   const header = req.headers['sec-websocket-protocol'];
@@ -46,8 +50,15 @@ function chooseProtocol(protocols: Set<string>): string | false {
 
 export function registerWebSocket(scope: FastifyInstance, { deps, pipeline }: SurfaceDeps): void {
   const defaultModel = defaultModelOf(deps);
+  /** Each open session's way to end on shutdown. */
+  const sessions = new Set<() => void>();
+  // Instead of the plugin's, which closes every socket at once without a code: a turn in progress gets the grace period.
+  const preClose = (done: () => void) => {
+    for (const goAway of sessions) goAway();
+    done();
+  };
   void scope.register(async (ws) => {
-    await ws.register(websocketPlugin, { options: { maxPayload: 1024 * 1024, handleProtocols: chooseProtocol } });
+    await ws.register(websocketPlugin, { options: { maxPayload: 1024 * 1024, handleProtocols: chooseProtocol }, preClose });
     ws.addHook('onRequest', createAuthHook(deps.config.apiKeys, { directory: deps.keys, find: wsKey, adminKey: deps.config.adminKey }));
     ws.get('/ws/:session_id', { websocket: true, schema: { hide: true, params: paramsSchema } }, (socket, req) => {
       const { session_id: sessionId } = req.params as z.infer<typeof paramsSchema>;
@@ -56,6 +67,13 @@ export function registerWebSocket(scope: FastifyInstance, { deps, pipeline }: Su
       const queue: unknown[] = [];
       let current: ServerResponse | undefined;
       let busy = false;
+      let closing = false;
+      const goAway = () => {
+        closing = true;
+        queue.length = 0;
+        if (!busy) closeGoingAway(socket);
+      };
+      sessions.add(goAway);
 
       const turn = async (body: unknown) => {
         // A stand-in response per turn: the pipeline writes its x-gateway-* headers there, and its close is the
@@ -82,9 +100,11 @@ export function registerWebSocket(scope: FastifyInstance, { deps, pipeline }: Su
         busy = true;
         while (queue.length > 0) await turn(queue.shift());
         busy = false;
+        if (closing) closeGoingAway(socket);
       };
 
       socket.on('message', (data, isBinary) => {
+        if (closing) return;
         let body: unknown;
         try {
           body = isBinary ? undefined : JSON.parse(String(data));
@@ -98,11 +118,18 @@ export function registerWebSocket(scope: FastifyInstance, { deps, pipeline }: Su
       });
       keepAlive(socket);
       socket.once('close', () => {
+        sessions.delete(goAway);
         queue.length = 0;
         current?.emit('close');
       });
     });
   });
+}
+
+function closeGoingAway(socket: WebSocket): void {
+  if (socket.readyState !== socket.OPEN) return;
+  socket.close(GOING_AWAY, 'server_shutting_down');
+  setTimeout(() => socket.terminate(), CLOSE_WAIT_MS).unref();
 }
 
 const badMessage = (what: string) => new GatewayError({ status: 400, message: `Expected ${what}`, code: 'invalid_message' });
