@@ -1,9 +1,10 @@
-// Spend summed over the request log rows (the rollups of the next round will answer the same questions faster):
-// grouped by key, team, model, provider or UTC day, within an optional [from, to) window.
+// Spend grouped by key, team, model, provider or UTC day within an optional [from, to) window: from the daily rollups
+// when the window is whole UTC days (or open), summed over the request log rows otherwise.
 import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { LogDb } from '../request-log/db.js';
 import { requestLogs } from '../request-log/schema.js';
+import { numbers, rollupKeyUsage, rollupSpendBy, wholeDays } from './spend-rollups.js';
 
 export const SPEND_GROUPS = ['key', 'team', 'model', 'provider', 'day'] as const;
 export type SpendGroup = (typeof SPEND_GROUPS)[number];
@@ -35,15 +36,6 @@ const totals = {
   completion_tokens: sql<string>`coalesce(sum(${requestLogs.completionTokens}), 0)`,
 };
 
-function numbers(row: Record<keyof SpendTotals, string | number>): SpendTotals {
-  return {
-    cost_usd: Number(row.cost_usd),
-    requests: Number(row.requests),
-    prompt_tokens: Number(row.prompt_tokens),
-    completion_tokens: Number(row.completion_tokens),
-  };
-}
-
 function inWindow(from: Date | undefined, to: Date | undefined, extra?: SQL): SQL | undefined {
   const conditions: SQL[] = [];
   if (from) conditions.push(gte(requestLogs.createdAt, from));
@@ -52,7 +44,7 @@ function inWindow(from: Date | undefined, to: Date | undefined, extra?: SQL): SQ
   return and(...conditions);
 }
 
-/** The grouped sums as a query (the console benchmark explains it). */
+/** The grouped sums over raw rows as a query (the console benchmark explains it). */
 export function spendByQuery(db: LogDb, group: SpendGroup, from?: Date, to?: Date) {
   const column = GROUP_COLUMN[group];
   return db
@@ -64,11 +56,13 @@ export function spendByQuery(db: LogDb, group: SpendGroup, from?: Date, to?: Dat
 }
 
 export async function spendBy(db: LogDb, group: SpendGroup, from?: Date, to?: Date): Promise<Array<SpendTotals & { group: string | null }>> {
+  if (wholeDays(from, to)) return rollupSpendBy(db, group, from, to);
   const rows = await spendByQuery(db, group, from, to);
   return rows.map((row) => ({ group: row.group, ...numbers(row) }));
 }
 
 export async function keyUsage(db: LogDb, keyId: string, from?: Date, to?: Date): Promise<SpendTotals> {
+  if (wholeDays(from, to)) return rollupKeyUsage(db, keyId, from, to);
   const [row] = await db.select(totals).from(requestLogs).where(inWindow(from, to, eq(requestLogs.keyId, keyId)));
   return numbers(row ?? { cost_usd: 0, requests: 0, prompt_tokens: 0, completion_tokens: 0 });
 }

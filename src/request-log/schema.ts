@@ -84,3 +84,4 @@ export type NewRequestLog = typeof requestLogs.$inferInsert;
 export type RequestLogRow = typeof requestLogs.$inferSelect;
 export type NewUpstreamAttempt = typeof upstreamAttempts.$inferInsert;
 export * from './responses-schema.js';
+export * from './spend-schema.js';

@@ -2,6 +2,7 @@
 import { and, desc, eq, getTableName, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { LogDatabase } from './db.js';
 import { batchJson } from './rows.js';
+import { FOLDED_COLUMNS, foldIntoRollups } from './spend-fold.js';
 import { requestLogs, upstreamAttempts, type NewRequestLog, type NewUpstreamAttempt, type RequestLogRow } from './schema.js';
 
 /**
@@ -51,7 +52,8 @@ export class LogStore {
   /**
    * One statement whatever the batch size: each table's rows travel as a single JSON parameter that Postgres expands
    * with json_populate_recordset (building a 200-row × 28-column insert through the query builder cost more CPU than
-   * the whole request it logs). A single statement is atomic by itself, so the batch needs no BEGIN/COMMIT round trips.
+   * the whole request it logs). A single statement is atomic by itself, so the batch and its spend rollups need no
+   * BEGIN/COMMIT round trips.
    */
   async insert(entries: LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
@@ -125,14 +127,15 @@ const requestTable = sql.identifier(getTableName(requestLogs));
 const attemptTable = sql.identifier(getTableName(upstreamAttempts));
 
 /**
- * The request rows go in through a data-modifying CTE, the attempts through the main statement. Both parts see the
- * same snapshot, which is fine here: neither reads the other's table, and no foreign key ties upstream_attempts to
- * request_logs (drizzle/0000_init.sql; one would still hold, since Postgres checks foreign keys at the end of the
- * statement). ON CONFLICT DO NOTHING on both primary keys (attempt ids derive from the request id) keeps a retried
- * or replayed batch from duplicating rows.
+ * The request rows go in through a data-modifying CTE, their rollups through a second one that reads what the first
+ * returned (spend-fold.ts), the attempts through the main statement. The attempts part sees the same snapshot, which
+ * is fine here: it does not read request_logs, and no foreign key ties upstream_attempts to request_logs
+ * (drizzle/0000_init.sql; one would still hold, since Postgres checks foreign keys at the end of the statement). ON
+ * CONFLICT DO NOTHING on both primary keys (attempt ids derive from the request id) keeps a retried or replayed batch
+ * from duplicating rows, and RETURNING keeps it from counting them in the rollups again.
  */
 function insertBatch(requests: string, attempts: string): SQL {
-  return sql`with r as (insert into ${requestTable} select * from json_populate_recordset(null::${requestTable}, ${requests}::json) on conflict do nothing) insert into ${attemptTable} select * from json_populate_recordset(null::${attemptTable}, ${attempts}::json) on conflict do nothing`;
+  return sql`with r as (insert into ${requestTable} select * from json_populate_recordset(null::${requestTable}, ${requests}::json) on conflict do nothing returning ${FOLDED_COLUMNS}), s as (${foldIntoRollups(sql`r`)}) insert into ${attemptTable} select * from json_populate_recordset(null::${attemptTable}, ${attempts}::json) on conflict do nothing`;
 }
 
 function toHistoryItem(row: RequestLogRow): HistoryItem {

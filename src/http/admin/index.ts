@@ -28,7 +28,7 @@ export function registerAdmin(root: FastifyInstance, deps: Deps): void {
     registerConsoleData(admin, deps);
     admin.get(
       '/admin/spend',
-      { schema: { summary: 'Spend summed over the log rows, grouped by key, team, model, provider or day', tags, querystring: spendQuery, response: answers(spendSchema) } },
+      { schema: { summary: 'Spend grouped by key, team, model, provider or day (from the daily rollups when from and to are absent or UTC midnights, else from the log rows)', tags, querystring: spendQuery, response: answers(spendSchema) } },
       async (req) => {
         const { group_by, from, to } = req.query as z.infer<typeof spendQuery>;
         return { object: 'spend', group_by, data: await spendBy(db, group_by, from, to) };

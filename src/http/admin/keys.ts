@@ -46,7 +46,7 @@ export function registerKeys(admin: FastifyInstance, keys: KeyDirectory, db: Log
     await keys.changed(id);
     return keyView(row);
   });
-  admin.get('/admin/keys/:id/usage', { schema: { summary: "A key's spend and tokens over the log rows", tags, params: idParams, querystring: usageQuery, response: answers(usageSchema) } }, async (req) => {
+  admin.get('/admin/keys/:id/usage', { schema: { summary: "A key's spend and tokens (from the daily rollups when from and to are absent or UTC midnights)", tags, params: idParams, querystring: usageQuery, response: answers(usageSchema) } }, async (req) => {
     const { id } = req.params as z.infer<typeof idParams>;
     await existing(id);
     const { from, to } = req.query as z.infer<typeof usageQuery>;
