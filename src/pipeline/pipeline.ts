@@ -127,7 +127,7 @@ export class Pipeline {
   }
 
   private async relayed(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
-    await relay(x, writer, (err) => surface.openStream(renderContext(x, parsed)).error(err, this.deps.redact));
+    await relay(x, writer, (err, progress) => surface.openStream({ ...renderContext(x, parsed), relayed: progress }).error(err, this.deps.redact));
     this.leave(x);
   }
 
