@@ -25,8 +25,11 @@ export interface SseFrame {
 export type FakeReply =
   /** A whole message: sent as JSON, or converted to the equivalent event sequence when the request streams. */
   | { kind: 'message'; message: Json }
-  /** Exactly these events after a 200; `end: 'hold'` keeps the response open afterwards. */
-  | { kind: 'stream'; events: SseFrame[]; end?: 'close' | 'hold'; delayMs?: number }
+  /**
+   * Exactly these events after a 200; `end: 'hold'` keeps the response open afterwards, `'reset'` destroys the
+   * socket after `tail` (raw text, e.g. half an event) so the client sees the body cut mid-way.
+   */
+  | { kind: 'stream'; events: SseFrame[]; end?: 'close' | 'hold' | 'reset'; tail?: string; delayMs?: number }
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> }
   | { kind: 'raw'; status: number; body: string; headers?: Record<string, string> }
   /** Never answers: for abort and timeout tests. */
@@ -212,7 +215,12 @@ export class FakeAnthropic {
           res.write(sseFrame(frame));
           if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
         }
-        if (reply.end !== 'hold') res.end();
+        if (reply.end === 'reset') {
+          if (reply.tail) res.write(reply.tail);
+          // Let the written bytes leave before the reset.
+          await new Promise((r) => setTimeout(r, 5));
+          res.socket?.destroy();
+        } else if (reply.end !== 'hold') res.end();
     }
   }
 }
