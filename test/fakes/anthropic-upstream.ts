@@ -109,6 +109,8 @@ export class FakeAnthropic {
   readonly requests: RecordedRequest[] = [];
   /** What POST /v1/messages/count_tokens answers. */
   inputTokens = 42;
+  /** How many of the next count_tokens calls answer 529 overloaded_error first. */
+  countFailures = 0;
   models: FakeModel[] = [{ id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' }];
   private readonly queue: FakeReply[] = [];
   private readonly server = createServer((req, res) => void this.handle(req, res));
@@ -167,6 +169,7 @@ export class FakeAnthropic {
     if (req.method === 'GET' && path === '/v1/models') return this.listModels(req, res);
     if (req.method === 'POST' && path === '/v1/messages') return this.messages(body as Json | undefined, res);
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+      if (this.countFailures > 0 && this.countFailures--) return this.send(res, { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ input_tokens: this.inputTokens }));
       return;
     }
