@@ -5,7 +5,7 @@ import type { RenderContext } from '../surface.js';
 import { estimateInputTokens } from './count-tokens.js';
 import type { MessagesExtras } from './parse.js';
 import { matchedStopSequence, stopSequencesOf } from './stop-sequence.js';
-import { GATEWAY_THINKING_SIGNATURE } from './thinking.js';
+import { GATEWAY_THINKING_SIGNATURE } from '../../../schemas/signed-thinking.js';
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
 

@@ -9,7 +9,7 @@ import type { Redact, RenderContext, StreamRenderer } from '../surface.js';
 import { renderAnthropicError } from './render-error.js';
 import { estimatedInputOf, messageId, toMessageUsage, toStopReason, type AnthropicMessage, type StopReason } from './render-json.js';
 import { matchedStopSequence, stopSequencesOf, TextTail } from './stop-sequence.js';
-import { GATEWAY_THINKING_SIGNATURE } from './thinking.js';
+import { GATEWAY_THINKING_SIGNATURE } from '../../../schemas/signed-thinking.js';
 
 type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; index: number; toolIndex: number };
 

@@ -3,7 +3,7 @@
 // thinking kept (each fake checks what it received), and countTokens.
 import Anthropic, { BadRequestError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_THINKING_SIGNATURE } from '../../../../src/http/surfaces/anthropic-messages/thinking.js';
+import { GATEWAY_THINKING_SIGNATURE } from '../../../../src/schemas/signed-thinking.js';
 import { withoutId } from './sdk-stream.js';
 import { ANTHROPIC_SIGNATURE, CALL, GEMINI_SIGNATURE, REASONING, TEXT, WEATHER_TOOL, startMessagesWorld, type AnswerKind, type MessagesWorld, type Target, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
 
