@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../src/errors.js';
 import { responsesSurface } from '../../../../src/http/surfaces/openai-responses/surface.js';
-import { expectSchema, openapiDocument } from './openapi-schemas.js';
+import { expectSchema, openapiDocument } from '../../../helpers/openai-schema.js';
 
 type Json = Record<string, unknown>;
 const parse = (body: Json) => responsesSurface.parse(body, {});

@@ -9,7 +9,7 @@ import { startGateway, type TestGateway } from '../../../helpers/gateway.js';
 import { echoOf, responseObject } from '../../../../src/http/surfaces/openai-responses/response-object.js';
 import type { ResponsesRequest } from '../../../../src/http/surfaces/openai-responses/request-schema.js';
 import { GATEWAY_KEY, START_TIMEOUT_MS, UPSTREAM_KEY } from './harness.js';
-import { expectSchema, parseEventStream } from './openapi-schemas.js';
+import { expectSchema, parseEventStream } from '../../../helpers/openai-schema.js';
 
 const RESPONSE = {
   id: 'resp_upstream_1',
