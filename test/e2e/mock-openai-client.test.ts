@@ -18,7 +18,8 @@ const post = async (path: string, body: unknown) => {
 beforeAll(async () => {
   gateway = await startGateway({ env: { MOCK_DELAY_MS: '1' } });
   client = new OpenAI({ apiKey: 'unused', baseURL: gateway.baseURL, maxRetries: 0 });
-});
+  // A gateway opens its own PGlite log store: on a loaded machine that outlasts the default hook timeout.
+}, 120_000);
 afterAll(async () => {
   await gateway?.close();
 });

@@ -8,7 +8,8 @@ import { schemaAjv } from '../../helpers/openai-schema.js';
 let gateway: TestGateway;
 beforeAll(async () => {
   gateway = await startGateway({ env: { MOCK_MODE: 'true', MOCK_DELAY_MS: '1', GATEWAY_API_KEYS: 'gw-docs-key-123456' } });
-});
+  // A gateway opens its own PGlite log store: on a loaded machine that outlasts the default hook timeout.
+}, 120_000);
 afterAll(() => gateway?.close());
 
 type Json = Record<string, unknown>;
