@@ -10,7 +10,7 @@ beforeAll(async () => {
   gateway = await startGateway({ env: { MOCK_MODE: 'true', MOCK_DELAY_MS: '1', GATEWAY_API_KEYS: 'gw-docs-key-123456' } });
   // A gateway opens its own PGlite log store: on a loaded machine that outlasts the default hook timeout.
 }, 120_000);
-afterAll(() => gateway?.close());
+afterAll(() => gateway?.close(), 60_000);
 
 type Json = Record<string, unknown>;
 type Operation = { summary?: string; requestBody?: { content: Record<string, { schema: Json }> }; responses: Record<string, { description: string; content?: Record<string, { schema: Json }> }> };
