@@ -157,7 +157,7 @@ export class Pipeline {
   }
 
   private async relayed(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
-    await relay(x, writer, (err) => surface.openStream(renderContext(x, parsed)).error(err, this.deps.redact));
+    await relay(x, writer, (err, progress) => surface.openStream({ ...renderContext(x, parsed), relayed: progress }).error(err, this.deps.redact));
     // Priced like any answer, so a budget settles what a native pass-through really cost.
     const o = x.outcome;
     if (o?.usage && o.provider && o.model) o.costUsd = exchangeCost(this.deps.prices, this.deps.registry, o.provider, o.model, o.usage);

@@ -84,6 +84,16 @@ export interface PassthroughAnswer {
   usage(): Usage | undefined;
   /** The upstream's stop reason, as the dialect spells it, once known. */
   stopReason(): string | undefined;
+  /** The answer's output text read so far (bounded), for the log row. */
+  content(): string | undefined;
+  /** Where a stream stood when it failed, so the dialect's failure event can continue it (sequence numbers). */
+  progress?(): RelayProgress;
+}
+
+/** What a relayed stream had said so far: its last sequence number, and the response object it announced. */
+export interface RelayProgress {
+  sequenceNumber?: number;
+  response?: Record<string, unknown>;
 }
 
 /** A token count request: the internal chat model, and the client's own body for a provider that speaks its dialect. */

@@ -3,7 +3,7 @@
 // Records every attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attemptFailure, endedBy, GatewayError, invalidRequest, noProviderAvailable } from '../errors.js';
-import type { CallOptions, ChatStreamEvent, PassthroughAnswer, Provider } from '../providers/provider.js';
+import type { CallOptions, ChatStreamEvent, PassthroughAnswer, Provider, TokenCountRequest } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
@@ -11,46 +11,15 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embedding
 import { withConnectTimeout } from '../upstream/http.js';
 import { firstTokenTimer, neverLeftGateway, watchSends } from '../upstream/send-watch.js';
 import type { HealthTracker } from './health.js';
-import type { ClientSignal } from './client-signal.js';
 import { Deadline } from './deadline.js';
+import type { AttemptRecord, RouterObserver, RouterOptions, RunContext } from './router-types.js';
 import { describeNeeds, needsOf, orderTargets, satisfies } from './order.js';
 import type { RoutePlan, Target } from './resolve.js';
 import { relayHandle, type RelayHandle } from './relay-handle.js';
 import { streamHandle, type StreamHandle } from './stream-handle.js';
 
 export type { StreamHandle } from './stream-handle.js';
-
-export interface AttemptRecord {
-  provider: string;
-  model: string;
-  startedAt: Date;
-  latencyMs: number;
-  /** HTTP status the upstream answered (or the mapped status of a transport failure); null on success paths without one. */
-  status: number | null;
-  error?: string;
-  errorCode?: string;
-}
-
-export interface RouterObserver {
-  attempt?(record: AttemptRecord, outcome: 'success' | 'failure'): void;
-  retry?(target: Target): void;
-  fallback?(from: Target, to: Target): void;
-  /** A fallback answered: ms from the failed attempt's end to the next target's answer (a stream's first event). */
-  fallbackSwitch?(to: Target, ms: number): void;
-}
-
-export interface RouterOptions {
-  /** Weighted load balancing and backoff jitter; tests inject a deterministic one. */
-  random?: () => number;
-  /** Waits between rounds; tests inject one that records the wait instead of sleeping. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-}
-
-export interface RunContext {
-  /** Aborted when the client goes away. */
-  signal: ClientSignal;
-  attempts: AttemptRecord[];
-}
+export type { AttemptRecord, RouterObserver, RouterOptions, RunContext } from './router-types.js';
 
 /** A successful attempt, still holding the upstream: its abort controller and the listener tying it to the request. */
 export interface Attempted<T> {
@@ -97,18 +66,14 @@ export class Router {
   }
 
   async chat(request: ChatRequest, plan: RoutePlan, ctx: RunContext): Promise<{ completion: ChatCompletion; target: Target }> {
-    const result = await this.run(chatFilter(request), plan, ctx, (provider, target, options) => provider.chat(request, target.model, options));
-    result.detach();
-    this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
+    const result = this.settled(await this.run(chatFilter(request), plan, ctx, (provider, target, options) => provider.chat(request, target.model, options)));
     return { completion: result.value, target: result.target };
   }
 
   /** Embeddings get the same retries, fallback, breakers, timeouts and attempt records as chat. */
   async embeddings(request: EmbeddingsRequest, plan: RoutePlan, ctx: RunContext): Promise<{ response: EmbeddingsResponse; target: Target }> {
     const filter: TargetFilter = { accepts: (provider, model) => provider.embeddings !== undefined && provider.capabilities(model).embeddings, needs: 'embeddings' };
-    const result = await this.run(filter, plan, ctx, (provider, target, options) => provider.embeddings!(request, target.model, options));
-    result.detach();
-    this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
+    const result = this.settled(await this.run(filter, plan, ctx, (provider, target, options) => provider.embeddings!(request, target.model, options)));
     return { response: result.value, target: result.target };
   }
 
@@ -140,6 +105,17 @@ export class Router {
   }
 
   /**
+   * The upstream's own input-token count, with the retries, fallback, breakers and timeouts of any other call; only
+   * deployments with a counting endpoint are tried. Undefined when the plan has none (the caller estimates).
+   */
+  async countTokens(request: TokenCountRequest, plan: RoutePlan, ctx: RunContext): Promise<{ inputTokens: number; target: Target } | undefined> {
+    if (!plan.targets.some((t) => this.registry.get(t.provider)?.countTokens)) return undefined;
+    const filter: TargetFilter = { accepts: (provider) => provider.countTokens !== undefined, needs: 'token counting' };
+    const result = this.settled(await this.run(filter, plan, ctx, (provider, target, options) => provider.countTokens!(request, target.model, options)));
+    return { inputTokens: result.value, target: result.target };
+  }
+
+  /**
    * A native pass-through: only deployments speaking the dialect are tried, each with the body's model rewritten
    * to its own; the caller relays the answer's body and calls `finish` once it has ended.
    */
@@ -156,6 +132,13 @@ export class Router {
     const first = plan.targets[0];
     const provider = first && this.registry.get(first.provider);
     return provider !== undefined && speaks(provider, dialect);
+  }
+
+  /** A one-shot call's success: the upstream is done with, and its health hears of it. */
+  private settled<T>(result: Attempted<T>): Attempted<T> {
+    result.detach();
+    this.health.onSuccess(result.target.provider, result.target.model, result.upstreamMs);
+    return result;
   }
 
   private candidates(filter: TargetFilter, plan: RoutePlan): Array<{ target: Target; provider: Provider }> {

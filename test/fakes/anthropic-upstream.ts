@@ -25,8 +25,11 @@ export interface SseFrame {
 export type FakeReply =
   /** A whole message: sent as JSON, or converted to the equivalent event sequence when the request streams. */
   | { kind: 'message'; message: Json }
-  /** Exactly these events after a 200; `end: 'hold'` keeps the response open afterwards. */
-  | { kind: 'stream'; events: SseFrame[]; end?: 'close' | 'hold'; delayMs?: number }
+  /**
+   * Exactly these events after a 200; `end: 'hold'` keeps the response open afterwards, `'reset'` destroys the
+   * socket after `tail` (raw text, e.g. half an event) so the client sees the body cut mid-way.
+   */
+  | { kind: 'stream'; events: SseFrame[]; end?: 'close' | 'hold' | 'reset'; tail?: string; delayMs?: number }
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> }
   | { kind: 'raw'; status: number; body: string; headers?: Record<string, string> }
   /** Never answers: for abort and timeout tests. */
@@ -106,6 +109,8 @@ export class FakeAnthropic {
   readonly requests: RecordedRequest[] = [];
   /** What POST /v1/messages/count_tokens answers. */
   inputTokens = 42;
+  /** How many of the next count_tokens calls answer 529 overloaded_error first. */
+  countFailures = 0;
   models: FakeModel[] = [{ id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' }];
   private readonly queue: FakeReply[] = [];
   private readonly server = createServer((req, res) => void this.handle(req, res));
@@ -164,6 +169,7 @@ export class FakeAnthropic {
     if (req.method === 'GET' && path === '/v1/models') return this.listModels(req, res);
     if (req.method === 'POST' && path === '/v1/messages') return this.messages(body as Json | undefined, res);
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+      if (this.countFailures > 0 && this.countFailures--) return this.send(res, { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ input_tokens: this.inputTokens }));
       return;
     }
@@ -212,7 +218,12 @@ export class FakeAnthropic {
           res.write(sseFrame(frame));
           if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
         }
-        if (reply.end !== 'hold') res.end();
+        if (reply.end === 'reset') {
+          if (reply.tail) res.write(reply.tail);
+          // Let the written bytes leave before the reset.
+          await new Promise((r) => setTimeout(r, 5));
+          res.socket?.destroy();
+        } else if (reply.end !== 'hold') res.end();
     }
   }
 }

@@ -1,17 +1,12 @@
 // The mock's minimal JSON-schema instances validate (Ajv, JSON Schema 2020-12 with formats) against each schema shape.
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { minimalInstance } from '../../src/providers/mock-schema.js';
-
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats.default(ajv);
+import { expectValidAgainst } from '../helpers/openai-schema.js';
 
 function expectValid(schema: Record<string, unknown>): unknown {
   const instance = minimalInstance(schema);
-  const validate = ajv.compile(schema);
-  expect(validate(instance), `${JSON.stringify(instance)}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  expectValidAgainst(schema, instance);
   return instance;
 }
 

@@ -2,7 +2,7 @@
 // rendering a completion as its JSON, rendering a stream as its own SSE frames, and rendering errors in its envelope.
 // The pipeline drives a Surface and never looks inside a dialect.
 import type { GatewayError } from '../../errors.js';
-import type { ChatStreamEvent } from '../../providers/provider.js';
+import type { ChatStreamEvent, RelayProgress } from '../../providers/provider.js';
 import type { ChatRequest } from '../../schemas/chat-request.js';
 import type { ChatCompletion } from '../../schemas/chat-response.js';
 
@@ -28,6 +28,8 @@ export interface RenderContext {
   /** The provider that answered (absent when none did). */
   provider?: string;
   extras?: unknown;
+  /** Set when the stream being ended is an upstream's own, relayed: where it stood, so a failure event continues it. */
+  relayed?: RelayProgress;
 }
 
 export type Redact = (text: string) => string;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { badUpstreamResponse } from '../../errors.js';
 import { safeJsonParse } from '../../upstream/http.js';
 import type { CallOptions, PassthroughAnswer, TokenCountRequest } from '../provider.js';
-import { relayBody } from '../shared/relay-body.js';
+import { relayBody, TextAccumulator, truncatedStream, type RelayReader } from '../shared/relay-body.js';
 import type { ProviderHttp } from '../shared/http.js';
 import { fromAnthropicUsage } from './response.js';
 import { anthropicUsageSchema, type AnthropicUsage } from './wire.js';
@@ -20,14 +20,32 @@ function forwarded(headers: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** Usage fields of a Message (JSON), or of message_start / message_delta events, merged as they come. */
+type Block = { type?: unknown; text?: unknown };
+interface MessageOrEvent {
+  type?: unknown;
+  message?: { usage?: unknown; stop_reason?: unknown };
+  usage?: unknown;
+  delta?: { stop_reason?: unknown; type?: unknown; text?: unknown };
+  stop_reason?: unknown;
+  content?: unknown;
+}
+
+/** Usage fields of a Message (JSON), or of message_start / message_delta events, merged as they come; text too. */
 class UsageReader {
   private usage: AnthropicUsage | undefined;
   stop: string | undefined;
+  readonly text = new TextAccumulator();
+  /** message_stop, or the upstream's own error event, was seen: a stream without either was cut. */
+  final = false;
 
   read(json: unknown): void {
     if (typeof json !== 'object' || json === null) return;
-    const event = json as { type?: unknown; message?: { usage?: unknown; stop_reason?: unknown }; usage?: unknown; delta?: { stop_reason?: unknown }; stop_reason?: unknown };
+    const event = json as MessageOrEvent;
+    if (event.type === 'message_stop' || event.type === 'error') this.final = true;
+    if (event.type === 'content_block_delta' && event.delta?.type === 'text_delta' && typeof event.delta.text === 'string') return this.text.add(event.delta.text);
+    if (event.type === 'message' && Array.isArray(event.content)) {
+      for (const block of event.content as Block[]) if (block.type === 'text' && typeof block.text === 'string') this.text.add(block.text);
+    }
     const message = event.type === 'message_start' ? event.message : undefined;
     this.merge(message?.usage ?? event.usage);
     const stop = event.delta?.stop_reason ?? event.stop_reason;
@@ -47,24 +65,34 @@ class UsageReader {
 }
 
 
-/** SSE `data:` lines that can carry usage or a stop reason are parsed; every other line is only scanned. */
-function sseLineReader(reader: UsageReader) {
+/** What a data line must mention to be parsed; every other line is only scanned. */
+const READ_WHEN = ['"usage"', '"stop_reason"', '"text_delta"', '"message_stop"', '"error"'];
+
+function readLine(reader: UsageReader, line: string): void {
+  if (!line.startsWith('data:') || !READ_WHEN.some((marker) => line.includes(marker))) return;
+  try {
+    reader.read(JSON.parse(line.slice(5)));
+  } catch {
+    // A line that is not JSON is the client's to judge: it gets the bytes unchanged either way.
+  }
+}
+
+function sseLineReader(reader: UsageReader, provider: string): RelayReader {
   let pending = '';
-  return (text: string) => {
-    pending += text;
-    let newline = pending.indexOf('\n');
-    while (newline >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      if (line.startsWith('data:') && (line.includes('"usage"') || line.includes('"stop_reason"'))) {
-        try {
-          reader.read(JSON.parse(line.slice(5)));
-        } catch {
-          // A line that is not JSON is the client's to judge: it gets the bytes unchanged either way.
-        }
+  return {
+    onText(text) {
+      pending += text;
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        readLine(reader, pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf('\n');
       }
-      newline = pending.indexOf('\n');
-    }
+    },
+    onEnd() {
+      readLine(reader, pending);
+      if (!reader.final) throw truncatedStream(provider, 'message_stop');
+    },
   };
 }
 
@@ -85,8 +113,13 @@ export async function anthropicPassthrough(http: ProviderHttp, url: string, body
   const contentType = String(res.headers['content-type'] ?? 'application/json');
   let whole = '';
   const streamed = contentType.includes('text/event-stream');
-  const onText = streamed ? sseLineReader(reader) : (text: string) => void (whole += text);
-  const onEnd = streamed ? () => undefined : () => reader.read(safeJsonParse(whole));
-  return { contentType, body: relayBody(res, http.provider, onText, onEnd), usage: () => reader.result(), stopReason: () => reader.stop };
+  const relayReader: RelayReader = streamed ? sseLineReader(reader, http.provider) : { onText: (text) => void (whole += text), onEnd: () => reader.read(safeJsonParse(whole)) };
+  return {
+    contentType,
+    body: relayBody(res, http.provider, relayReader, streamed),
+    usage: () => reader.result(),
+    stopReason: () => reader.stop,
+    content: () => reader.text.value(),
+  };
 }
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { contentText, maxOutputTokens, type ChatMessage, type ChatRequest, type ToolChoice, type UserContentPart } from '../../schemas/chat-request.js';
+import { isGatewaySignature, thinkingBlocksOf, type SignedThinking } from '../../schemas/signed-thinking.js';
 import { anthropicModelTraits } from './models.js';
 
 export const JSON_TOOL_NAME = 'json_output';
@@ -13,7 +14,8 @@ export type AnthropicBlock =
   | { type: 'image'; source: Source }
   | { type: 'document'; source: Source; title?: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content?: string };
+  | { type: 'tool_result'; tool_use_id: string; content?: string }
+  | SignedThinking;
 export interface AnthropicMessageParam {
   role: 'user' | 'assistant';
   content: string | AnthropicBlock[];
@@ -105,10 +107,21 @@ function parseToolInput(args: string): Record<string, unknown> {
   }
 }
 
-function assistantBlocks(message: Extract<ChatMessage, { role: 'assistant' }>): AnthropicBlock[] {
+/**
+ * The signed thinking blocks of an assistant turn that Anthropic can take back: its own signatures and redacted
+ * blocks. Reasoning the gateway relayed from another provider carries the gateway's marker instead of a signature
+ * (Anthropic rejects a signature it did not make), and is never replayed.
+ */
+export function replayableThinking(message: ChatMessage): SignedThinking[] {
+  if (message.role !== 'assistant') return [];
+  return (thinkingBlocksOf(message) ?? []).filter((b) => b.type === 'redacted_thinking' || (b.signature !== '' && !isGatewaySignature(b.signature)));
+}
+
+function assistantBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, withThinking: boolean): AnthropicBlock[] {
   const content = message.content ?? '';
   const parts: string[] = typeof content === 'string' ? [content] : content.map((p) => (p.type === 'text' ? p.text : p.refusal));
-  const blocks = parts.flatMap(textBlocks);
+  const blocks: AnthropicBlock[] = withThinking ? [...replayableThinking(message)] : [];
+  blocks.push(...parts.flatMap(textBlocks));
   for (const call of message.tool_calls ?? []) {
     blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseToolInput(call.function.arguments) });
   }
@@ -116,7 +129,7 @@ function assistantBlocks(message: Extract<ChatMessage, { role: 'assistant' }>): 
 }
 
 /** Anthropic has two roles that must alternate: merge neighbours, tool results first in their user turn. */
-function toAnthropicMessages(messages: ChatMessage[]): { system: string; messages: AnthropicMessageParam[] } {
+function toAnthropicMessages(messages: ChatMessage[], withThinking: boolean): { system: string; messages: AnthropicMessageParam[] } {
   const system: string[] = [];
   const turns: { role: 'user' | 'assistant'; blocks: AnthropicBlock[] }[] = [];
   const push = (role: 'user' | 'assistant', blocks: AnthropicBlock[]) => {
@@ -134,7 +147,7 @@ function toAnthropicMessages(messages: ChatMessage[]): { system: string; message
       case 'user':
         return push('user', userBlocks(message.content, i));
       case 'assistant':
-        return push('assistant', assistantBlocks(message));
+        return push('assistant', assistantBlocks(message, withThinking));
       case 'tool': {
         const text = contentText(message.content);
         return push('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id, ...(text ? { content: text } : {}) }]);
@@ -187,7 +200,7 @@ function translateRequest(request: ChatRequest, model: string, provider: string)
   // Anthropic returns one answer per call; silently returning 1 of n would break the client's indexing.
   if (request.n != null && request.n > 1) throw unsupported(provider, 'n', 'n > 1 is not supported (one choice per request)');
   const traits = anthropicModelTraits(model);
-  const { system, messages } = toAnthropicMessages(request.messages);
+  const { system, messages } = toAnthropicMessages(request.messages, false);
   const body: AnthropicRequest = { model, max_tokens: 0, messages };
   if (system) body.system = system;
 
@@ -224,11 +237,16 @@ function translateRequest(request: ChatRequest, model: string, provider: string)
   }
   const forced = body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool';
   // Mid tool loop (the last user turn is only tool results) Anthropic wants the turn's signed thinking blocks
-  // replayed, which OpenAI history cannot carry: think again on the next real user turn instead.
+  // replayed: possible when the history carries Anthropic's own (the Messages surface keeps them); otherwise (OpenAI
+  // history, other providers' reasoning) think again on the next real user turn instead.
   const lastUser = messages.findLast((m) => m.role === 'user')?.content;
   const inToolLoop = Array.isArray(lastUser) && lastUser.every((b) => b.type === 'tool_result');
-  const budget = effort && traits.reasoning && !forced && !inToolLoop ? THINKING_BUDGET[effort] : undefined;
+  const lastAssistant = request.messages.findLast((m) => m.role === 'assistant');
+  const signedLoop = inToolLoop && lastAssistant !== undefined && replayableThinking(lastAssistant).length > 0;
+  const budget = effort && traits.reasoning && !forced && (!inToolLoop || signedLoop) ? THINKING_BUDGET[effort] : undefined;
   const answerTokens = maxOutputTokens(request) ?? traits.defaultMaxTokens;
+  // Thinking blocks go back only when thinking is on: without it they are no use to the model.
+  if (budget) body.messages = toAnthropicMessages(request.messages, true).messages;
   if (budget) {
     body.thinking = { type: 'enabled', budget_tokens: budget };
     // Anthropic's max_tokens must exceed the budget: the client's limit (or the default) is taken as the

@@ -21,6 +21,11 @@ export interface OpenAIWirePreset {
   streamUsageOption?: boolean;
   capabilities(model: string): Capabilities;
   /**
+   * Models that take `reasoning_effort` without surfacing reasoning text (OpenAI's o-series and gpt-5). Models whose
+   * capabilities say `reasoning` take it anyway; every other model gets neither it nor `reasoning_content`.
+   */
+  reasoningEffort?(model: string): boolean;
+  /**
    * Vendor quirks on the outbound body (renames, fields the vendor rejects, remote images to inline).
    * May be async (it may fetch); throw a GatewayError to reject the request.
    */
@@ -56,6 +61,28 @@ export interface OpenAIWireCall {
   signal: AbortSignal;
 }
 
+/**
+ * A model not declared as reasoning must not get the reasoning fields another dialect or provider put in the
+ * request: strict servers answer 400 to `reasoning_effort` (OpenAI's gpt-4o: unsupported_parameter) or to an unknown
+ * message field. Same request back when there is nothing to drop (the usual case).
+ */
+export function withoutReasoning(request: ChatRequest, model: string, preset: OpenAIWirePreset): ChatRequest {
+  if (preset.capabilities(model).reasoning) return request;
+  const dropEffort = request.reasoning_effort != null && preset.reasoningEffort?.(model) !== true;
+  const dropHistory = request.messages.some((m) => m.role === 'assistant' && 'reasoning_content' in m);
+  if (!dropEffort && !dropHistory) return request;
+  const out: ChatRequest = { ...request };
+  if (dropEffort) delete out.reasoning_effort;
+  if (dropHistory) {
+    out.messages = request.messages.map((m) => {
+      if (m.role !== 'assistant' || !('reasoning_content' in m)) return m;
+      const { reasoning_content: _dropped, ...kept } = m;
+      return kept;
+    });
+  }
+  return out;
+}
+
 const modelListSchema = z.looseObject({
   data: z.array(z.looseObject({ id: z.string(), created: z.number().nullish(), owned_by: z.string().nullish() })),
 });
@@ -85,7 +112,7 @@ export function createOpenAIWireProvider(config: ProviderConfig, deps: ProviderD
   };
 
   async function upstreamBody(request: ChatRequest, model: string, stream: boolean, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const body: ChatRequest = { ...request, model, stream };
+    const body: ChatRequest = { ...withoutReasoning(request, model, preset), model, stream };
     if (stream && preset.streamUsageOption !== false) {
       body.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
     } else {

@@ -12,6 +12,7 @@ import { anthropicMessageSchema } from '../../../src/providers/anthropic/wire.js
 import { chatRequestSchema, type ChatRequest } from '../../../src/schemas/chat-request.js';
 import { chatCompletionChunkSchema, type ChatCompletionChunk } from '../../../src/schemas/chat-response.js';
 import { decodeSse } from '../../../src/upstream/sse.js';
+import { attachThinking, GATEWAY_THINKING_SIGNATURE } from '../../../src/schemas/signed-thinking.js';
 
 const own = (name: string) => ownFixture('anthropic', name);
 const toAnthropicRequest = (request: ChatRequest, model: string) => toAnthropicRequestFor(request, model, 'anthropic');
@@ -392,6 +393,31 @@ describe('toAnthropicRequest', () => {
     ];
     expect(off({ messages: loop }).thinking).toBeUndefined();
     expect(off({ messages: [...loop, { role: 'assistant', content: 'done' }, user('next question')] }).thinking).toBeDefined();
+  });
+
+  it("replays Anthropic's own signed thinking (so a tool loop keeps thinking), never a block signed elsewhere", () => {
+    const loopTurn = (signature: string) => {
+      const call = { id: 'toolu_1', type: 'function' as const, function: { name: 'f', arguments: '{}' } };
+      const assistant = attachThinking({ role: 'assistant', content: null, tool_calls: [call] }, [{ type: 'thinking', thinking: 'Call f.', signature }, { type: 'redacted_thinking', data: 'EqQBCgIYAhIM' }]);
+      return req({ messages: [user('x')], tools: [{ type: 'function', function: { name: 'f' } }], reasoning_effort: 'low' }).messages.concat(assistant, { role: 'tool', tool_call_id: 'toolu_1', content: 'ok' });
+    };
+    const signed = toAnthropicRequest({ ...req({ messages: [user('x')] }), messages: loopTurn('RXN0aGVyIHNpZ25hdHVyZQ=='), tools: [{ type: 'function', function: { name: 'f' } }], reasoning_effort: 'low' }, 'claude-sonnet-4-5').body;
+    expect(signed.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(signed.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'Call f.', signature: 'RXN0aGVyIHNpZ25hdHVyZQ==' },
+        { type: 'redacted_thinking', data: 'EqQBCgIYAhIM' },
+        { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
+      ],
+    });
+    // Reasoning the gateway relayed from another provider carries its marker: dropped, and the loop does not think.
+    const foreign = toAnthropicRequest({ ...req({ messages: [user('x')] }), messages: loopTurn(GATEWAY_THINKING_SIGNATURE).map((m) => (m.role === 'assistant' ? attachThinking({ ...m, role: 'assistant' }, [{ type: 'thinking', thinking: 'Call f.', signature: GATEWAY_THINKING_SIGNATURE }]) : m)), tools: [{ type: 'function', function: { name: 'f' } }], reasoning_effort: 'low' }, 'claude-sonnet-4-5').body;
+    expect(foreign.thinking).toBeUndefined();
+    expect(JSON.stringify(foreign.messages)).not.toContain(GATEWAY_THINKING_SIGNATURE);
+    // Without thinking on, no block goes back at all.
+    const plain = toAnthropicRequest({ ...req({ messages: [user('x')] }), messages: loopTurn('RXN0aGVyIHNpZ25hdHVyZQ==') }, 'claude-sonnet-4-5').body;
+    expect(JSON.stringify(plain.messages)).not.toContain('thinking');
   });
 
   it('picks a default max_tokens per model family', () => {

@@ -96,3 +96,36 @@ describe('openai-compatible (vLLM)', () => {
     expect(vllm().capabilities('any')).toEqual({ tools: true, vision: true, jsonSchema: true, reasoning: true, embeddings: true, files: false });
   });
 });
+
+describe('reasoning fields only for models declared as reasoning', () => {
+  const history = [
+    { role: 'user', content: 'Hi' },
+    { role: 'assistant', content: 'Hello', reasoning_content: 'They greet me.' },
+    { role: 'user', content: 'Again' },
+  ];
+  const sent = () => fake.requests.at(-1)?.body as Record<string, unknown> & { messages: Array<Record<string, unknown>> };
+
+  it('openai: gpt-4o gets neither reasoning_effort nor reasoning_content; o3 keeps its effort', async () => {
+    const openai = makeProvider('openai', fake);
+    await openai.chat(chatRequest({ messages: history, reasoning_effort: 'high' }), 'gpt-4o', callOptions());
+    expect(sent()).not.toHaveProperty('reasoning_effort');
+    expect(sent().messages[1]).toEqual({ role: 'assistant', content: 'Hello' });
+    await openai.chat(chatRequest({ messages: history, reasoning_effort: 'high' }), 'o3', callOptions());
+    expect(sent()).toMatchObject({ reasoning_effort: 'high' });
+    // OpenAI's chat API never takes reasoning text back, reasoning model or not.
+    expect(sent().messages[1]).not.toHaveProperty('reasoning_content');
+  });
+
+  it('deepseek: deepseek-chat gets no effort; the reasoner keeps it (its own preset rules its history)', async () => {
+    const deepseek = makeProvider('deepseek', fake);
+    await deepseek.chat(chatRequest({ messages: history, reasoning_effort: 'low' }), 'deepseek-chat', callOptions());
+    expect(sent()).not.toHaveProperty('reasoning_effort');
+    await deepseek.chat(chatRequest({ messages: history, reasoning_effort: 'low' }), 'deepseek-reasoner', callOptions());
+    expect(sent()).toMatchObject({ reasoning_effort: 'low' });
+  });
+
+  it('a generic server (declared reasoning) gets both as sent', async () => {
+    await vllm().chat(chatRequest({ messages: history, reasoning_effort: 'low' }), 'qwen3', callOptions());
+    expect(sent()).toMatchObject({ reasoning_effort: 'low', messages: [{}, { reasoning_content: 'They greet me.' }, {}] });
+  });
+});

@@ -2,7 +2,10 @@
 // field the SDK's Message type declares (null where the gateway has nothing to say).
 import type { ChatCompletion, Usage } from '../../../schemas/chat-response.js';
 import type { RenderContext } from '../surface.js';
-import { GATEWAY_THINKING_SIGNATURE } from './thinking.js';
+import { estimateInputTokens } from './count-tokens.js';
+import type { MessagesExtras } from './parse.js';
+import { matchedStopSequence, stopSequencesOf } from './stop-sequence.js';
+import { GATEWAY_THINKING_SIGNATURE } from '../../../schemas/signed-thinking.js';
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
 
@@ -39,8 +42,8 @@ export interface AnthropicMessage {
 }
 
 /**
- * OpenAI finish reasons → Anthropic's. `stop` is end_turn: OpenAI-shaped answers do not say whether a stop
- * sequence matched, so stop_sequence is never claimed.
+ * OpenAI finish reasons → Anthropic's. `stop` is end_turn here: whether a stop sequence matched is decided apart,
+ * on evidence (stop-sequence.ts).
  */
 export function toStopReason(finish: string | null | undefined): StopReason | null {
   switch (finish) {
@@ -59,12 +62,15 @@ export function toStopReason(finish: string | null | undefined): StopReason | nu
   }
 }
 
-/** prompt_tokens includes cached tokens; Anthropic's input_tokens excludes cache reads (wire doc §9.2). */
-export function toMessageUsage(usage: Usage | null | undefined): MessageUsage {
+/**
+ * prompt_tokens includes cached tokens; Anthropic's input_tokens excludes cache reads (wire doc §9.2).
+ * `estimatedInput`: what input_tokens says while the provider has not counted (count_tokens' estimate).
+ */
+export function toMessageUsage(usage: Usage | null | undefined, estimatedInput = 0): MessageUsage {
   const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
   const thinking = usage?.completion_tokens_details?.reasoning_tokens;
   return {
-    input_tokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached),
+    input_tokens: usage ? Math.max(0, usage.prompt_tokens - cached) : estimatedInput,
     output_tokens: usage?.completion_tokens ?? 0,
     // The internal model has no cache-write count: what a translated target wrote is already in prompt_tokens.
     cache_creation_input_tokens: 0,
@@ -93,6 +99,12 @@ export function messageId(context: RenderContext): string {
   return `msg_${context.requestId.replaceAll(/[^A-Za-z0-9]/g, '')}`;
 }
 
+/** count_tokens' estimate for the request, for an input_tokens the provider has not (yet) counted. */
+export function estimatedInputOf(context: RenderContext): number {
+  const body = (context.extras as MessagesExtras | undefined)?.body;
+  return body ? estimateInputTokens(body) : 0;
+}
+
 export function renderMessage(completion: ChatCompletion, context: RenderContext): AnthropicMessage {
   const choice = completion.choices[0];
   const message = choice?.message;
@@ -103,17 +115,19 @@ export function renderMessage(completion: ChatCompletion, context: RenderContext
   for (const call of message?.tool_calls ?? []) {
     content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments), caller: { type: 'direct' } });
   }
+  const finish = choice?.finish_reason ?? 'stop';
+  const matched = matchedStopSequence(stopSequencesOf(context), finish, message?.content ?? '', (choice as { stop_reason?: unknown } | undefined)?.stop_reason);
   return {
     id: messageId(context),
     type: 'message',
     role: 'assistant',
     model: context.model,
     content,
-    stop_reason: toStopReason(choice?.finish_reason ?? 'stop'),
-    stop_sequence: null,
+    stop_reason: matched === null ? toStopReason(finish) : 'stop_sequence',
+    stop_sequence: matched,
     stop_details: null,
     container: null,
     diagnostics: null,
-    usage: toMessageUsage(completion.usage),
+    usage: toMessageUsage(completion.usage, completion.usage ? 0 : estimatedInputOf(context)),
   };
 }

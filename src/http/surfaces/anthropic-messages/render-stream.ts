@@ -7,8 +7,9 @@ import type { ToolCallDelta, Usage } from '../../../schemas/chat-response.js';
 import { sseEvent } from '../../../upstream/sse.js';
 import type { Redact, RenderContext, StreamRenderer } from '../surface.js';
 import { renderAnthropicError } from './render-error.js';
-import { messageId, toMessageUsage, toStopReason, type AnthropicMessage, type StopReason } from './render-json.js';
-import { GATEWAY_THINKING_SIGNATURE } from './thinking.js';
+import { estimatedInputOf, messageId, toMessageUsage, toStopReason, type AnthropicMessage, type StopReason } from './render-json.js';
+import { matchedStopSequence, stopSequencesOf, TextTail } from './stop-sequence.js';
+import { GATEWAY_THINKING_SIGNATURE } from '../../../schemas/signed-thinking.js';
 
 type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; index: number; toolIndex: number };
 
@@ -21,12 +22,23 @@ export class MessagesStreamRenderer implements StreamRenderer {
   /** OpenAI tool-call index → Anthropic block index (a late fragment of an earlier call still finds its block). */
   private readonly toolBlocks = new Map<number, number>();
   private stopReason: StopReason | null = null;
+  private stopSequence: string | null = null;
   private usage: Usage | undefined;
+  private readonly sequences: string[] | undefined;
+  /** Only kept when the request has stop sequences: the end of the text is all the match needs. */
+  private readonly tail: TextTail | undefined;
+  private estimatedInput = 0;
 
-  constructor(private readonly context: RenderContext) {}
+  constructor(private readonly context: RenderContext) {
+    this.sequences = stopSequencesOf(context);
+    this.tail = this.sequences ? new TextTail(this.sequences) : undefined;
+  }
 
   start(): string {
-    const usage = toMessageUsage(undefined);
+    // The provider counts the input only at the end (OpenAI-wire usage chunk): count_tokens' estimate until then,
+    // replaced by message_delta's cumulative input_tokens, as the SDK's MessageStream does.
+    this.estimatedInput = estimatedInputOf(this.context);
+    const usage = toMessageUsage(undefined, this.estimatedInput);
     const message: AnthropicMessage = {
       id: messageId(this.context),
       type: 'message',
@@ -50,19 +62,25 @@ export class MessagesStreamRenderer implements StreamRenderer {
     const delta = choice.delta;
     let out = '';
     if (delta.reasoning_content) out += this.thinking(delta.reasoning_content);
-    if (delta.content) out += this.text(delta.content);
+    if (delta.content) {
+      out += this.text(delta.content);
+      this.tail?.add(delta.content);
+    }
     if (delta.refusal) out += this.text(delta.refusal);
     if (delta.tool_calls) for (const call of delta.tool_calls) out += this.tool(call);
     if (choice.finish_reason) {
       out += this.close();
       this.stopReason = toStopReason(choice.finish_reason);
+      const named = (choice as { stop_reason?: unknown }).stop_reason;
+      this.stopSequence = this.tail ? matchedStopSequence(this.sequences, choice.finish_reason, this.tail.toString(), named) : null;
+      if (this.stopSequence !== null) this.stopReason = 'stop_sequence';
     }
     return out;
   }
 
   end(): string {
-    const usage = toMessageUsage(this.usage);
-    const delta = { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null, stop_details: null, container: null };
+    const usage = toMessageUsage(this.usage, this.estimatedInput);
+    const delta = { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: this.stopSequence, stop_details: null, container: null };
     const cumulative = {
       input_tokens: usage.input_tokens,
       output_tokens: usage.output_tokens,

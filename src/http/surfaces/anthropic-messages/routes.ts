@@ -2,6 +2,7 @@
 // scope so that every error for these routes (auth, bad JSON, body too large included) leaves in Anthropic's envelope.
 import type { FastifyInstance } from 'fastify';
 import { flatHeaders } from '../../../pipeline/headers.js';
+import { ClientConnection } from '../../client-connection.js';
 import { errorHandlerFor } from '../../errors.js';
 import { parseOrThrow } from '../../validate.js';
 import { serveChat, type SurfaceRoutes } from '../serve.js';
@@ -19,14 +20,13 @@ export const registerAnthropicMessages: SurfaceRoutes = (scope: FastifyInstance,
     const body = parseOrThrow(countTokensRequestSchema, req.body);
     // Resolving answers 404 for a model nothing serves, as Anthropic does.
     const plan = await deps.resolver.resolve(body.model);
-    const target = plan.targets[0];
-    if (target) reply.headers({ 'x-gateway-provider': target.provider, 'x-gateway-model': `${target.provider}/${target.model}` });
-    const provider = target && deps.registry.get(target.provider);
-    if (!target || !provider?.countTokens) return reply.header('x-gateway-token-count', 'estimate').send({ input_tokens: estimateInputTokens(body) });
-    // The upstream's own count: Anthropic's count_tokens (the body as sent) or Gemini's countTokens (translated).
     const request = { chat: toChatRequest({ ...body, max_tokens: 1 } as MessagesRequest), dialect: surface.name, body: req.body as Record<string, unknown>, headers: flatHeaders(req.headers) };
-    const { first_token_timeout_ms: firstByteTimeoutMs, idle_timeout_ms: idleTimeoutMs, timeout_ms } = plan.settings;
-    const inputTokens = await provider.countTokens(request, target.model, { signal: AbortSignal.timeout(timeout_ms), firstByteTimeoutMs, idleTimeoutMs });
-    return reply.header('x-gateway-token-count', 'upstream').send({ input_tokens: inputTokens });
+    // The upstream's own count (Anthropic's count_tokens on the body as sent, Gemini's countTokens translated) with
+    // the retries, fallback, breakers and timeouts of any upstream call; an estimate when no target can count.
+    const counted = await deps.router.countTokens(request, plan, { signal: new ClientConnection(reply.raw), attempts: [] });
+    const target = counted?.target ?? plan.targets[0];
+    if (target) reply.headers({ 'x-gateway-provider': target.provider, 'x-gateway-model': `${target.provider}/${target.model}` });
+    if (!counted) return reply.header('x-gateway-token-count', 'estimate').send({ input_tokens: estimateInputTokens(body) });
+    return reply.header('x-gateway-token-count', 'upstream').send({ input_tokens: counted.inputTokens });
   });
 };

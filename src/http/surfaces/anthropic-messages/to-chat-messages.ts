@@ -2,7 +2,7 @@
 // the user's other content of that turn), assistant text, tool_use and thinking. Pure; 400 for what cannot translate.
 import { GatewayError } from '../../../errors.js';
 import type { AssistantMessage, ChatMessage, ToolCall, UserContentPart } from '../../../schemas/chat-request.js';
-import { attachThinking, type SignedThinking } from './thinking.js';
+import { attachThinking, type SignedThinking } from '../../../schemas/signed-thinking.js';
 import type { ContentBlock, DocumentBlock, ImageBlock, MessageParam, ToolResultBlock } from './wire.js';
 
 export const untranslatable = (param: string, message: string) =>

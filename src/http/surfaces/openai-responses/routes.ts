@@ -8,6 +8,7 @@ import { openAIErrorSchema } from '../../openapi-shapes.js';
 import { documented } from '../../route-schemas.js';
 import { serveParsed, type SurfaceRoutes } from '../serve.js';
 import { responsesRequestSchema } from './request-schema.js';
+import { resolveItemReferences } from './item-references.js';
 import { historyOf, ResponseStore, withIds } from './store.js';
 import { previousNotFound } from './to-chat-request.js';
 import type { ParsedRequest } from '../surface.js';
@@ -34,11 +35,13 @@ export const registerResponses: SurfaceRoutes = (scope: FastifyInstance, { deps,
   const keeps = deps.config.logBodies;
 
   scope.post(ENDPOINT, { schema: { summary: 'Create a model response (JSON, or SSE of typed response.* events when stream is true)', tags: ['OpenAI'], body: documented(responsesRequestSchema), response: { default: openAIErrorSchema } } }, async (req, reply) => {
-    const request = validRequest(req.body);
+    let request = validRequest(req.body);
     const previous = request.previous_response_id;
     // An id from our store continues through the bridge (never relayed: the upstream does not know it); any other
     // can only be answered by a native upstream (relayed untranslated by the route stage), which may know it.
     const chain = previous && keeps ? await store.chain(previous, req.gatewayKeyId) : undefined;
+    const history = chain ? historyOf(chain) : undefined;
+    let fromStore = false;
     let parsed: ParsedRequest;
     if (previous && !chain) {
       // LOG_BODIES=false keeps no bodies anywhere, stored responses included: nothing to continue from.
@@ -46,13 +49,20 @@ export const registerResponses: SurfaceRoutes = (scope: FastifyInstance, { deps,
       parsed = relayOnlyRequest(request, req.headers, refusal);
     } else {
       try {
-        parsed = parsedRequest(request, req.headers, chain ? historyOf(chain) : undefined);
+        const resolved = keeps ? await resolveItemReferences(request.input, history, (id) => store.item(id, req.gatewayKeyId)) : undefined;
+        if (resolved) {
+          request = { ...request, input: resolved.input };
+          fromStore = resolved.fromStore;
+        }
+        parsed = parsedRequest(request, req.headers, history);
       } catch (err) {
-        if (chain || !(err instanceof GatewayError)) throw err;
+        // Only what the gateway's store answered binds the request to the bridge; an unknown reference may be
+        // OpenAI's own, so a native upstream still gets the chance to answer it.
+        if (chain || fromStore || !(err instanceof GatewayError)) throw err;
         parsed = relayOnlyRequest(request, req.headers, err);
       }
     }
-    const sent = await serveParsed(pipeline, surface, parsed, ENDPOINT, req, reply, !chain);
+    const sent = await serveParsed(pipeline, surface, parsed, ENDPOINT, req, reply, !chain && !fromStore);
     const extras = parsed.extras as ResponsesExtras;
     const response = extras.final;
     if (keeps && extras.echo.store && response && response.status !== 'failed') {

@@ -22,6 +22,9 @@ export interface StoredResponse {
 /** How far back previous_response_id is followed: a longer chain is a loop or a conversation to send whole. */
 export const MAX_CHAIN = 100;
 
+/** The response hex inside an item id the gateway made (see itemId in response-object.ts and withIds below). */
+const ITEM_ID = /^[a-z]+_([0-9a-f]{40})(?:[0-9a-f]{8}|in[0-9a-f]{6})$/;
+
 const ITEM_PREFIX: Record<string, string> = { message: 'msg', function_call: 'fc', function_call_output: 'fco', reasoning: 'rs' };
 
 /** Input items as input_items lists them: an id on each (OpenAI gives ids to items sent without one). */
@@ -75,6 +78,17 @@ export class ResponseStore {
       next = row.previousResponseId;
     }
     return rows.reverse();
+  }
+
+  /**
+   * An item of a stored response by its id: ids the gateway gave (output items `msg_<hex><index>`, input items
+   * `<prefix>_<hex>in<index>`) carry their response's 40-hex suffix, so the lookup is one read by primary key.
+   */
+  async item(itemId: string, keyId: string | undefined): Promise<Json | undefined> {
+    const hex = ITEM_ID.exec(itemId)?.[1];
+    const row = hex ? await this.get(`resp_${hex}`, keyId) : undefined;
+    if (!row) return undefined;
+    return [...row.inputItems, ...((row.response.output as Json[] | undefined) ?? [])].find((item) => item.id === itemId);
   }
 
   async delete(id: string, keyId: string | undefined): Promise<boolean> {

@@ -49,7 +49,7 @@ export class ResponsesStreamRenderer implements StreamRenderer {
 
   constructor(
     private readonly echo: ResponseEcho,
-    context: RenderContext,
+    private readonly context: RenderContext,
     /** Told the final Response once the stream ends (completed, incomplete or failed). */
     private readonly onFinal?: (response: Json) => void,
   ) {
@@ -93,6 +93,7 @@ export class ResponsesStreamRenderer implements StreamRenderer {
   }
 
   error(err: GatewayError, redact: Redact): string {
+    if (this.context.relayed) return this.relayedError(err, redact(err.message));
     // Items cut off mid-way are reported as they stood, marked incomplete.
     if (this.text) this.state.output[this.text.index] = this.textItem(this.text, 'incomplete');
     for (const call of this.calls.values()) this.state.output[call.index] = functionCallItem(call.id, call.callId, call.name, call.args, 'incomplete');
@@ -103,6 +104,20 @@ export class ResponsesStreamRenderer implements StreamRenderer {
     const response = responseObject(this.state, this.echo);
     this.onFinal?.(response);
     return this.emit('response.failed', { response });
+  }
+
+  /**
+   * A relayed stream that broke: the failure continues the upstream's own numbering, on the response it announced
+   * (its id, as the client knows it); without one, OpenAI's plain `error` event.
+   */
+  private relayedError(err: GatewayError, message: string): string {
+    const { sequenceNumber, response } = this.context.relayed!;
+    this.seq = sequenceNumber === undefined ? 0 : sequenceNumber + 1;
+    if (!response) return this.emit('error', { code: responseError(err, message).code, message, param: null });
+    const failed: Json = { ...response, status: 'failed', error: responseError(err, message), incomplete_details: null };
+    delete failed.usage;
+    this.onFinal?.(failed);
+    return this.emit('response.failed', { response: failed });
   }
 
   private emit(type: string, fields: Json): string {

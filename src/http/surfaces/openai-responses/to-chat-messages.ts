@@ -89,9 +89,9 @@ export function toChatMessages(items: InputItem[]): ChatMessage[] {
       }
       case 'item_reference':
         throw invalidRequest(
-          `Item references ('${item.id}') need stored responses, which this gateway does not keep yet; send the item itself (e.g. with store: false).`,
+          `Item with id '${item.id}' not found: references resolve against this key's stored responses, and this gateway keeps none (LOG_BODIES=false); send the item itself.`,
           `${param}.id`,
-          'unsupported_value',
+          'item_not_found',
         );
     }
   }

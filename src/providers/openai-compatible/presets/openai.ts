@@ -29,6 +29,7 @@ export const openaiPreset: OpenAIWirePreset = {
     embeddings: true,
     files: true,
   }),
+  reasoningEffort: isOpenAIReasoningModel,
   toUpstreamBody: (body) => toOpenAIBody(body),
 };
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../src/errors.js';
 import { anthropicMessagesSurface } from '../../../../src/http/surfaces/anthropic-messages/index.js';
 import { effortForThinking, type MessagesExtras } from '../../../../src/http/surfaces/anthropic-messages/parse.js';
-import { thinkingBlocksOf } from '../../../../src/http/surfaces/anthropic-messages/thinking.js';
+import { thinkingBlocksOf } from '../../../../src/schemas/signed-thinking.js';
 
 const parse = (body: unknown, headers: Record<string, string> = {}) => anthropicMessagesSurface.parse(body, headers);
 const base = { model: 'claude-sonnet-4-5', max_tokens: 256 };

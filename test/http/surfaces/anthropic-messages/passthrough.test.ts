@@ -1,6 +1,7 @@
 // The native pass-through of /v1/messages to a provider of kind anthropic: the body as sent (model rewritten), the
 // client's anthropic-version / anthropic-beta forwarded (never its gateway key), the answer's bytes unchanged (JSON
 // and SSE), usage read for the log on the way; server tools work there and are refused for translated targets.
+import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_KEY, startMessagesWorld, type MessagesWorld, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
 
@@ -97,5 +98,43 @@ describe('/v1/messages → anthropic, relayed untranslated', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining("'web_search_20250305'") } });
     expect(world.openai.requests.length).toBe(before);
+  });
+
+  const STARTED = SSE_ANSWER.split('event: content_block_start')[0]!;
+  const TEXT_EVENTS = [
+    { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+    { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Bonjour ' } } },
+    { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Paris' } } },
+  ];
+  const startEvents = () => [
+    { event: 'message_start', data: JSON.parse(STARTED.split('data: ')[1]!.split('\n')[0]!) as Record<string, unknown> },
+    ...TEXT_EVENTS,
+  ];
+
+  it('SSE cut mid-event by the upstream: the whole events, then event: error (no half event, no clean end), text logged', async () => {
+    world.anthropic.reply({ kind: 'stream', events: startEvents(), end: 'reset', tail: 'event: content_block_delta\ndata: {"type":"content_bl' });
+    const res = await post(body('claude-sonnet-4-5', { stream: true, tools: [] }));
+    const text = await res.text();
+    const frames = text.split('\n\n').filter(Boolean);
+    expect(frames.at(-1)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
+    expect(text).not.toContain('content_bl\n');
+    expect(text).not.toContain('message_stop');
+    expect(frames).toHaveLength(5);
+    const row = await loggedUsage(res.headers.get('x-request-id')!);
+    expect(row).toMatchObject({ provider: 'anthropic', status: 502, content: 'Bonjour Paris', promptTokens: 4605 });
+  });
+
+  it('SSE that ends cleanly before message_stop is cut too; the SDK raises it', async () => {
+    world.anthropic.reply({ kind: 'stream', events: startEvents() });
+    const client = new Anthropic({ apiKey: GATEWAY_KEY, baseURL: world.gateway.url, maxRetries: 0 });
+    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] });
+    await expect(stream.finalMessage()).rejects.toThrow(/stream ended before message_stop/);
+  });
+
+  it('JSON: the row has the text blocks', async () => {
+    world.anthropic.reply({ kind: 'raw', status: 200, body: JSON_ANSWER });
+    const res = await post(body('claude-sonnet-4-5'));
+    await res.text();
+    expect(await loggedUsage(res.headers.get('x-request-id')!)).toMatchObject({ content: 'Bonjour été', finishReason: 'end_turn' });
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../src/errors.js';
 import { anthropicMessagesSurface as surface } from '../../../../src/http/surfaces/anthropic-messages/index.js';
 import { renderMessage } from '../../../../src/http/surfaces/anthropic-messages/render-json.js';
-import { GATEWAY_THINKING_SIGNATURE } from '../../../../src/http/surfaces/anthropic-messages/thinking.js';
+import { GATEWAY_THINKING_SIGNATURE } from '../../../../src/schemas/signed-thinking.js';
 import type { RenderContext } from '../../../../src/http/surfaces/surface.js';
 import { ChunkFactory, makeCompletion } from '../../../../src/providers/chunks.js';
 import type { ChatStreamEvent } from '../../../../src/providers/provider.js';

@@ -130,9 +130,11 @@ export interface WorldOptions {
   /** Config-file aliases: name → one provider/model target. */
   aliases?: Record<string, string>;
   env?: Record<string, string>;
+  /** Upstream retries per target (0 unless a test is about them). */
+  retries?: number;
 }
 
-export async function startMessagesWorld({ aliases = {}, env = {} }: WorldOptions = {}): Promise<MessagesWorld> {
+export async function startMessagesWorld({ aliases = {}, env = {}, retries = 0 }: WorldOptions = {}): Promise<MessagesWorld> {
   const [openai, gemini, anthropic] = await Promise.all([
     startFakeOpenAI({ models: ['gpt-4o-mini'], apiKey: 'sk-openai-upstream' }),
     FakeGeminiUpstream.start({ apiKey: 'gemini-upstream-key' }),
@@ -151,7 +153,8 @@ export async function startMessagesWorld({ aliases = {}, env = {} }: WorldOption
       ...env,
     },
     configure: (c) => {
-      c.routing.retries = 0;
+      c.routing.retries = retries;
+      c.routing.backoff_base_ms = 10;
       c.providers.push({ id: 'mock', type: 'mock', baseUrl: '', options: { delayMs: '1' } });
       for (const [name, model] of Object.entries(aliases)) c.routes.push({ name, strategy: 'fallback', targets: [{ model, weight: 1 }] });
     },

@@ -3,7 +3,7 @@
 // thinking kept (each fake checks what it received), and countTokens.
 import Anthropic, { BadRequestError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_THINKING_SIGNATURE } from '../../../../src/http/surfaces/anthropic-messages/thinking.js';
+import { GATEWAY_THINKING_SIGNATURE } from '../../../../src/schemas/signed-thinking.js';
 import { withoutId } from './sdk-stream.js';
 import { ANTHROPIC_SIGNATURE, CALL, GEMINI_SIGNATURE, REASONING, TEXT, WEATHER_TOOL, startMessagesWorld, type AnswerKind, type MessagesWorld, type Target, WORLD_START_TIMEOUT_MS } from './sdk-harness.js';
 
@@ -133,10 +133,10 @@ describe.each(['mock', 'openai', 'gemini', 'anthropic'])('@anthropic-ai/sdk → 
 function expectToolLoop(name: string, body: unknown, callId: string): void {
   switch (name) {
     case 'openai':
-      // reasoning_content goes back on the assistant turn of a running tool loop (what DeepSeek-style servers need).
+      // gpt-4o-mini is not a reasoning model: the turn's reasoning is not sent back to it (OpenAI rejects the field).
       expect((body as { messages: unknown[] }).messages).toEqual([
         { role: 'user', content: QUESTION },
-        { role: 'assistant', content: null, reasoning_content: REASONING, tool_calls: [{ id: callId, type: 'function', function: { name: CALL.name, arguments: JSON.stringify(CALL.args) } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: callId, type: 'function', function: { name: CALL.name, arguments: JSON.stringify(CALL.args) } }] },
         { role: 'tool', tool_call_id: callId, content: 'sunny, 21°C' },
       ]);
       return;

@@ -78,7 +78,6 @@ describe('translated bodies', () => {
         ],
         "model": "gpt-4o-mini",
         "parallel_tool_calls": false,
-        "reasoning_effort": "low",
         "stop": [
           "END",
         ],

@@ -4,7 +4,7 @@
 import { expect } from 'vitest';
 import { chunkBody, completionBody, startFakeOpenAI, usageBody, usageChunkBody, type FakeUpstream, type ToolCallBody } from '../../../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../../../helpers/gateway.js';
-import { expectSchema, parseEventStream } from './openapi-schemas.js';
+import { expectSchema, parseEventStream } from '../../../helpers/openai-schema.js';
 
 export const GATEWAY_KEY = 'gw-responses-key-123456';
 export const UPSTREAM_KEY = 'sk-upstream-responses-abcdef';

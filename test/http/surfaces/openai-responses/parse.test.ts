@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../src/errors.js';
 import { responsesSurface } from '../../../../src/http/surfaces/openai-responses/surface.js';
-import { expectSchema, openapiDocument } from './openapi-schemas.js';
+import { expectSchema, openapiDocument } from '../../../helpers/openai-schema.js';
 
 type Json = Record<string, unknown>;
 const parse = (body: Json) => responsesSurface.parse(body, {});
@@ -160,7 +160,7 @@ describe('400s name the field', () => {
     ['unknown part type', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_video' }] }] }, { param: 'input[0].content[0].type' }],
     ['unknown role', { model: 'm', input: [{ role: 'robot', content: 'x' }] }, { param: 'input[0].role' }],
     ['function_call without name', { model: 'm', input: [{ type: 'function_call', call_id: 'c', arguments: '{}' }] }, { param: 'input[0].name' }],
-    ['item reference without a store', { model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, { param: 'input[0].id', code: 'unsupported_value' }],
+    ['item reference without a store', { model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, { param: 'input[0].id', code: 'item_not_found' }],
     ['temperature out of range', { model: 'm', input: 'x', temperature: 3 }, { param: 'temperature' }],
     ['json_schema without schema', { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'n' } } }, { param: 'text.format.schema' }],
     ['built-in tool', { model: 'm', input: 'x', tools: [{ type: 'function', name: 'f' }, { type: 'web_search' }] }, { param: 'tools[1]', code: 'unsupported_tool' }],

@@ -6,7 +6,10 @@ import { requestLogs } from '../../../../src/request-log/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../../../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../../../helpers/gateway.js';
+import { echoOf, responseObject } from '../../../../src/http/surfaces/openai-responses/response-object.js';
+import type { ResponsesRequest } from '../../../../src/http/surfaces/openai-responses/request-schema.js';
 import { GATEWAY_KEY, START_TIMEOUT_MS, UPSTREAM_KEY } from './harness.js';
+import { expectSchema, parseEventStream } from '../../../helpers/openai-schema.js';
 
 const RESPONSE = {
   id: 'resp_upstream_1',
@@ -26,6 +29,14 @@ function streamFrames(): string[] {
   const frames = [`event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_upstream_2","object":"response","status":"in_progress","output":[]}}\n\n`];
   for (let i = 1; i <= 18; i++) frames.push(`event: response.output_text.delta\ndata: {"type":"response.output_text.delta", "sequence_number":${i},"item_id":"msg_2","output_index":0,"content_index":0,"delta":"w${i} "}\n\n`);
   frames.push(`event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: 19, response: { ...RESPONSE, id: 'resp_upstream_2' } })}\n\n`);
+  return frames;
+}
+
+/** A stream as OpenAI starts it (a whole in-progress Response in response.created), then `deltas` text deltas. */
+function startedFrames(deltas: number): string[] {
+  const response = responseObject({ hex: 'upstream3', createdAt: 1764600000, model: 'gpt-4.1', status: 'in_progress', output: [], usage: undefined }, echoOf({ model: 'gpt-4.1' } as ResponsesRequest));
+  const frames = [`event: response.created\ndata: ${JSON.stringify({ type: 'response.created', response, sequence_number: 0 })}\n\n`];
+  for (let i = 1; i <= deltas; i++) frames.push(`event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${i},"item_id":"msg_3","output_index":0,"content_index":0,"delta":"w${i} ","logprobs":[]}\n\n`);
   return frames;
 }
 
@@ -75,5 +86,58 @@ describe('Responses pass-through to OpenAI', () => {
     fake.enqueue({ status: 400, json: { error: { message: 'Unknown parameter: foo', type: 'invalid_request_error', param: 'foo', code: 'unknown_parameter' } } }, { path: '/responses' });
     const err = await client.responses.create({ model: 'openai/gpt-4.1', input: 'x', foo: 1 } as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
+  const rowOf = async (res: Response) => {
+    await gateway.services.logWriter.flush(true);
+    return (await gateway.services.logStore.byId(res.headers.get('x-request-id')!)).request;
+  };
+
+  it('SSE: the log row has the text read from the deltas and the finish reason, without buffering the body', async () => {
+    fake.enqueue({ body: streamFrames(), contentType: 'text/event-stream' }, { path: '/responses' });
+    const res = await post({ model: 'openai/gpt-4.1', input: 'Count.', stream: true });
+    await res.text();
+    const row = await rowOf(res);
+    expect(row).toMatchObject({ status: 200, finishReason: 'stop', promptTokens: 31, completionTokens: 4 });
+    expect(row?.content).toBe(Array.from({ length: 18 }, (_, i) => `w${i + 1} `).join(''));
+  });
+
+  it('JSON: the log row has the output text', async () => {
+    fake.enqueue({ body: JSON.stringify(RESPONSE), contentType: 'application/json' }, { path: '/responses' });
+    const res = await post({ model: 'openai/gpt-4.1', input: 'Weather?', tools: [{ type: 'web_search' }] });
+    await res.text();
+    expect(await rowOf(res)).toMatchObject({ content: 'Sunny.', finishReason: 'stop' });
+  });
+
+  it('an upstream that resets mid-event: the whole events as sent, then response.failed numbered after the last', async () => {
+    const frames = startedFrames(3);
+    // The reset lands inside a fourth event: its first half must not reach the client glued to the failure.
+    fake.enqueue({ body: [...frames, 'event: response.output_text.delta\ndata: {"type":"response.outp'], contentType: 'text/event-stream', then: 'destroy' }, { path: '/responses' });
+    const res = await post({ model: 'openai/gpt-4.1', input: 'Count.', stream: true });
+    const text = await res.text();
+    expect(text.startsWith(frames.join(''))).toBe(true);
+    const events = parseEventStream(text);
+    for (const event of events) expectSchema('ResponseStreamEvent', event);
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ type: 'response.failed', sequence_number: 4, response: { id: 'resp_upstream3', status: 'failed', error: { code: 'server_error' } } });
+    expect(events).toHaveLength(5);
+    const row = await rowOf(res);
+    expect(row).toMatchObject({ status: 502, content: 'w1 w2 w3 ' });
+  });
+
+  it('an upstream that ends cleanly before its final event is a failure too, and the openai client says so', async () => {
+    fake.enqueue({ body: startedFrames(2), contentType: 'text/event-stream' }, { path: '/responses' });
+    const client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: gateway.baseURL, maxRetries: 0 });
+    const seen: string[] = [];
+    for await (const event of await client.responses.create({ model: 'openai/gpt-4.1', input: 'Count.', stream: true })) seen.push(`${event.type}#${event.sequence_number}`);
+    expect(seen).toEqual(['response.created#0', 'response.output_text.delta#1', 'response.output_text.delta#2', 'response.failed#3']);
+  });
+
+  it('a reset before any event: an error event numbered 0', async () => {
+    fake.enqueue({ body: [': keep-alive\n\n'], contentType: 'text/event-stream', then: 'destroy' }, { path: '/responses' });
+    const res = await post({ model: 'openai/gpt-4.1', input: 'Count.', stream: true });
+    const events = parseEventStream((await res.text()).replace(': keep-alive\n\n', ''));
+    expect(events).toEqual([{ type: 'error', code: 'server_error', message: expect.any(String), param: null, sequence_number: 0 }]);
+    expectSchema('ResponseStreamEvent', events[0]);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeCompletion } from '../../../../src/providers/chunks.js';
 import { makeUsage, type CompletionMessage } from '../../../../src/schemas/chat-response.js';
 import { responsesSurface } from '../../../../src/http/surfaces/openai-responses/surface.js';
-import { expectSchema } from './openapi-schemas.js';
+import { expectSchema } from '../../../helpers/openai-schema.js';
 
 type Json = Record<string, unknown>;
 

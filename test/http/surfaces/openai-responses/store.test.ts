@@ -69,6 +69,46 @@ describe('stored responses', () => {
     expect(newest.data[0]!.id).not.toBe(newest.data[1]!.id);
   });
 
+  it('item_reference: an output item by its id, with and without previous_response_id; unknown or foreign → 400 naming it', async () => {
+    script(bridge.fake, { text: 'Lyon is second.', toolCalls: [{ id: 'call_ref1', type: 'function', function: { name: 'lookup', arguments: '{"q":"lyon"}' } }] });
+    const first = await client.responses.create({ model: MODEL, input: 'Second city?' });
+    const [message, call] = first.output as Array<{ id: string; type: string }>;
+    expect(message?.type).toBe('message');
+    expect(call?.type).toBe('function_call');
+
+    // No previous_response_id: the ids carry their response, found in the store.
+    script(bridge.fake, { text: 'ok' });
+    await client.responses.create({
+      model: MODEL,
+      input: [{ type: 'message', role: 'user', content: 'Second city?' }, { type: 'item_reference', id: message!.id }, { type: 'item_reference', id: call!.id }, { type: 'function_call_output', call_id: 'call_ref1', output: 'pop 0.5M' }, { role: 'user', content: 'Sure?' }],
+    });
+    expect(chatBodies(bridge.fake).at(-1)?.messages).toEqual([
+      { role: 'user', content: 'Second city?' },
+      { role: 'assistant', content: 'Lyon is second.', tool_calls: [{ id: 'call_ref1', type: 'function', function: { name: 'lookup', arguments: '{"q":"lyon"}' } }] },
+      { role: 'tool', tool_call_id: 'call_ref1', content: 'pop 0.5M' },
+      { role: 'user', content: 'Sure?' },
+    ]);
+
+    // With previous_response_id, an input item of the chain is found too (the store kept it with an id).
+    const items = await client.responses.inputItems.list(first.id);
+    script(bridge.fake, { text: 'ok' });
+    const second = await client.responses.create({ model: MODEL, previous_response_id: first.id, input: [{ type: 'item_reference', id: items.data[0]!.id }] });
+    expect((chatBodies(bridge.fake).at(-1)?.messages as Array<{ content: unknown }>).at(-1)).toEqual({ role: 'user', content: 'Second city?' });
+    // The resolved item is what the store keeps: the next turn does not meet the reference again.
+    const kept = await client.responses.inputItems.list(second.id);
+    expect(kept.data[0]).toMatchObject({ type: 'message', role: 'user' });
+
+    const sent = chatBodies(bridge.fake).length;
+    const unknown = await client.responses.create({ model: MODEL, input: [{ type: 'item_reference', id: `msg_${'0'.repeat(48)}` }] }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(unknown).toMatchObject({ param: 'input[0].id', code: 'item_not_found' });
+    const foreign = await other.responses.create({ model: MODEL, input: [{ role: 'user', content: 'x' }, { type: 'item_reference', id: message!.id }] }).catch((e: unknown) => e);
+    expect(foreign).toMatchObject({ status: 400, param: 'input[1].id', code: 'item_not_found' });
+    const inChain = await client.responses.create({ model: MODEL, previous_response_id: first.id, input: [{ type: 'item_reference', id: 'msg_not_ours' }] }).catch((e: unknown) => e);
+    expect(inChain).toMatchObject({ status: 400, param: 'input[0].id' });
+    expect(chatBodies(bridge.fake).length).toBe(sent);
+  });
+
   it('another gateway key gets 404s, and cannot continue it', async () => {
     script(bridge.fake, { text: 'mine' });
     const mine = await client.responses.create({ model: MODEL, input: 'secret' });

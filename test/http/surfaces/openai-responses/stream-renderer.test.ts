@@ -6,7 +6,7 @@ import { ChunkFactory } from '../../../../src/providers/chunks.js';
 import type { ChatStreamEvent } from '../../../../src/providers/provider.js';
 import { makeUsage } from '../../../../src/schemas/chat-response.js';
 import { responsesSurface } from '../../../../src/http/surfaces/openai-responses/surface.js';
-import { expectSchema, parseEventStream } from './openapi-schemas.js';
+import { expectSchema, parseEventStream } from '../../../helpers/openai-schema.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,10 +1,10 @@
-// Signed thinking blocks on internal assistant messages, and the signature the gateway puts on reasoning it relays
-// from targets that do not sign it (Gemini, DeepSeek, translated Anthropic).
+// Signed thinking blocks on internal assistant messages (put there by the Messages surface, replayed by the Anthropic
+// adapter), and the signature the gateway puts on reasoning it relays from targets that do not sign it.
 //
 // The blocks ride under a symbol key: JSON.stringify skips symbols, so the OpenAI-wire adapter (which serialises
 // messages as they are) can never send a signature to a vendor that would reject the unknown field, while a
 // translator that can replay them (Anthropic) reads them with thinkingBlocksOf(). Spreads keep them.
-import type { AssistantMessage } from '../../../schemas/chat-request.js';
+import type { AssistantMessage } from './chat-request.js';
 
 export type SignedThinking = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
