@@ -4,7 +4,8 @@ import { z } from 'zod';
 export const BUDGET_PERIODS = ['day', 'week', 'month', 'total'] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 
-const positiveInt = z.number().int().positive().nullable().optional();
+// The columns are 32-bit integers: a larger limit would fail in the database as a 500 instead of a 400 here.
+const positiveInt = z.number().int().positive().max(2_147_483_647).nullable().optional();
 
 /** One pattern: `*`, `provider/*`, or an exact model name or alias (at most one `*`, at the end). */
 const modelPattern = z.string().trim().min(1).max(200).regex(/^[^*\s]*\*?$/, 'a pattern is a model name, `provider/*` or `*`');

@@ -86,6 +86,7 @@ describe('validation', () => {
     const cases: Array<[string, string, unknown, string]> = [
       ['POST', '/admin/teams', {}, 'name'],
       ['POST', '/admin/teams', { name: 'x', rpm: -1 }, 'rpm'],
+      ['POST', '/admin/teams', { name: 'x', tpm: 2e9 * 2 }, 'tpm'],
       ['POST', '/admin/teams', { name: 'x', budget_period: 'fortnight' }, 'budget_period'],
       ['POST', '/admin/teams', { name: 'x', unknown_field: 1 }, ''],
       ['POST', '/admin/keys', { team_id: team.id, expires_at: 'tomorrow' }, 'expires_at'],
