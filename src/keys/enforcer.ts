@@ -145,12 +145,18 @@ export class Enforcer {
     admission.tpm = admission.leases = admission.budgets = [];
   }
 
+  /**
+   * A sliding minute: one lease per admitted request, never released, expiring a minute later, so no rolling minute
+   * ever admits more than `rpm` (a token bucket would admit its full burst plus the refill within the same minute).
+   * A refused request takes no lease, so hammering does not lock a key out beyond the minute.
+   */
   private async rpm(s: Subject, rpm: number): Promise<Check> {
-    const d = await this.state.take(`${s.tag}:rpm`, 1, { capacity: rpm, refillPerSecond: rpm / 60 });
-    const window = { limit: rpm, remaining: d.remaining, resetMs: d.resetSeconds * 1000 };
-    if (d.allowed) return { kind: 'rpm', window };
-    const wait = d.retryAfterSeconds * 1000;
-    return { kind: 'rpm', window, refusal: limitExceeded('rpm', s.kind, rpm, wait), retryAfterMs: wait };
+    const d = await this.state.acquireLease(`${s.tag}:rpm`, { max: rpm, ttlMs: MINUTE_MS });
+    // The oldest lease's expiry is not returned; the steady spacing of the limit is the honest hint.
+    const spacingMs = Math.max(1000, MINUTE_MS / rpm);
+    const window = { limit: rpm, remaining: Math.max(0, rpm - d.held), resetMs: d.granted ? spacingMs : MINUTE_MS };
+    if (d.granted) return { kind: 'rpm', window };
+    return { kind: 'rpm', window, refusal: limitExceeded('rpm', s.kind, rpm, spacingMs), retryAfterMs: spacingMs };
   }
 
   /** A fixed UTC minute per key (its start in the key), so settling can replace an estimate by the real count. */
@@ -177,7 +183,8 @@ export class Enforcer {
     const key = budgetKey(s, period, span);
     const amount = Math.max(costUsd ?? 0, LEAST_USD);
     const retainMs = span.end === undefined ? undefined : span.end - now + DAY_MS;
-    const r = await this.state.reserve(key, { amount, limit: budgetUsd, ttlMs: this.options.holdTtlMs, retainMs });
+    // Sums of float prices drift by ulps (49 × 0.02 > 0.98): without the slack the last affordable request is refused.
+    const r = await this.state.reserve(key, { amount, limit: budgetUsd + LEAST_USD, ttlMs: this.options.holdTtlMs, retainMs });
     if (!r.granted) return { kind: 'budget', refusal: budgetExceeded(s.kind, budgetUsd, period, span.end === undefined ? undefined : span.end - now) };
     return { kind: 'budget', held: { key, id: r.id, subject: s, period, span } };
   }

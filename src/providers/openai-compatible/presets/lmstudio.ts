@@ -24,6 +24,9 @@ async function toLmStudioBody(body: ChatRequest, call: OpenAIWireCall): Promise<
  */
 export const lmstudioPreset: OpenAIWirePreset = {
   capabilities: () => ({ ...allCapabilities, reasoning: false, files: false }),
+  // Whether the loaded model reasons is not knowable from its name; LM Studio applies the effort to models that
+  // reason (gpt-oss, qwen3) and ignores it for the rest, so it is always forwarded.
+  reasoningEffort: () => true,
   toUpstreamBody: toLmStudioBody,
   normaliseChunk: reasoningAliasChunk,
   normaliseCompletion: reasoningAliasCompletion,
