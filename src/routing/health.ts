@@ -33,6 +33,12 @@ interface Deployment {
  */
 export const MAX_DEPLOYMENTS = 1024;
 
+/** Probe results kept per provider for the console's latency history. */
+export const PROBE_HISTORY = 60;
+
+/** Breaker trips remembered (their times), so the console counts a window's trips without an unbounded list. */
+const TRIP_HISTORY = 1024;
+
 /** How far from the least recently used end eviction looks for a closed circuit before it drops the oldest anyway. */
 const EVICTION_SCAN = 64;
 
@@ -40,6 +46,9 @@ export class HealthTracker {
   /** Insertion order is recency: a deployment is moved to the end each time a request takes it. */
   private readonly deployments = new Map<string, Deployment>();
   private readonly probes = new Map<string, ProbeResult>();
+  private readonly probeHistory = new Map<string, ProbeResult[]>();
+  private readonly trips: number[] = [];
+  private tripCount = 0;
   private readonly listeners: Array<(provider: string, model: string, state: CircuitState) => void> = [];
 
   constructor(
@@ -149,6 +158,23 @@ export class HealthTracker {
 
   recordProbe(provider: string, result: ProbeResult): void {
     this.probes.set(provider, result);
+    const history = this.probeHistory.get(provider) ?? [];
+    history.push(result);
+    if (history.length > PROBE_HISTORY) history.shift();
+    this.probeHistory.set(provider, history);
+  }
+
+  /** The last PROBE_HISTORY probe results of a provider, oldest first. */
+  probesOf(provider: string): readonly ProbeResult[] {
+    return this.probeHistory.get(provider) ?? [];
+  }
+
+  /** Circuits that opened at or after `since` (epoch ms) since the process started. */
+  tripsSince(since: number): number {
+    const oldest = this.trips[0];
+    // The ring is full and all of it is in the window: trips older than the ring may be too, so count every one.
+    if (this.trips.length === TRIP_HISTORY && oldest !== undefined && oldest >= since) return this.tripCount;
+    return this.trips.filter((t) => t >= since).length;
   }
 
   lastProbe(provider: string): ProbeResult | undefined {
@@ -158,6 +184,7 @@ export class HealthTracker {
   /** Forget a provider (it was removed from the registry, e.g. a local server that went away). */
   forget(provider: string): void {
     this.probes.delete(provider);
+    this.probeHistory.delete(provider);
     for (const key of [...this.deployments.keys()]) if (key.startsWith(`${provider}/`)) this.deployments.delete(key);
   }
 
@@ -190,6 +217,11 @@ export class HealthTracker {
 
   private notify(provider: string, model: string, before: CircuitState, after: CircuitState): void {
     if (before === after) return;
+    if (after === 'open') {
+      this.tripCount++;
+      this.trips.push(this.now());
+      if (this.trips.length > TRIP_HISTORY) this.trips.shift();
+    }
     for (const listener of this.listeners) listener(provider, model, after);
   }
 }

@@ -190,9 +190,9 @@ describe('the console in Chromium', () => {
     await page.goto(ui('/'));
     await expect.poll(() => stat('requests').count()).toBe(1);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.locator(':focus').textContent()).toBe('Skip to content');
     for (let i = 0; i < 2; i++) await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Requests');
+    expect(await page.locator(':focus').textContent()).toBe('Requests');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('heading', { name: 'Requests' }).count()).toBe(1);
   });
@@ -212,7 +212,7 @@ describe('the console in Chromium', () => {
       for (const [name, path, ready] of pages) {
         await small.goto(ui(path));
         await small.locator(ready).first().waitFor();
-        const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = await small.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
         expect(overflow, name).toBeLessThanOrEqual(0);
         await small.screenshot({ path: join(SHOTS, `console-${name}-390.png`), fullPage: true });
       }

@@ -8,6 +8,7 @@ import { createAuthHook } from '../plugins/auth.js';
 import type { ConsoleSessions } from '../ui/session.js';
 import { adminAuthHook, consoleOpenMode, openModeHook } from './auth.js';
 import { answers, tags } from './common.js';
+import { registerConsoleData } from './console.js';
 import { registerKeys } from './keys.js';
 import { registerTeams } from './teams.js';
 
@@ -32,6 +33,7 @@ export function registerAdmin(root: FastifyInstance, deps: Deps, sessions?: Cons
     } else {
       admin.addHook('onRequest', openModeHook());
     }
+    registerConsoleData(admin, deps);
     admin.get(
       '/admin/spend',
       { schema: { summary: 'Spend summed over the log rows, grouped by key, team, model, provider or day', tags, querystring: spendQuery, response: answers(spendSchema) } },
