@@ -24,10 +24,11 @@ let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  // The page under test is the one in this tree, built now (what `npm run build` does).
-  await build({ root: join(repoRoot, 'ui'), logLevel: 'error' });
-  [seeded, browser] = await Promise.all([seedConsole(), launchChromium()]);
+  // The page under test is the one in this tree, built now (what `npm run build` does) while the traffic is seeded.
+  [, seeded, browser] = await Promise.all([build({ root: join(repoRoot, 'ui'), logLevel: 'error' }), seedConsole(), launchChromium()]);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // A missing element fails its step in seconds, not at the test's timeout.
+  context.setDefaultTimeout(8_000);
   problems = watchProblems(context);
   page = await context.newPage();
 }, 90_000);
@@ -38,6 +39,8 @@ afterAll(async () => {
 });
 
 const ui = (path = '') => `${seeded.gateway.url}/ui${path}`;
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000, interval: 100 });
 const stat = (name: string) => page.locator(`[data-stat="${name}"]`);
 const requestRows = () => page.locator('table.requests tbody tr');
 
@@ -49,10 +52,11 @@ async function shoot(name: string) {
   await page.screenshot({ path: join(SHOTS, `console-${name}-1280.png`), fullPage: true });
 }
 
-describe('the console in Chromium', () => {
+// Each step drives several pages on a loaded machine: more room than the suite's 20 s default.
+describe('the console in Chromium', { timeout: 45_000 }, () => {
   it('shows only the sign-in page without a session, and refuses every data call', async () => {
     await page.goto(ui('/requests'));
-    await expect.poll(() => page.getByLabel('Admin key').count()).toBe(1);
+    await eventually(() => page.getByLabel('Admin key').count()).toBe(1);
     expect(await page.locator('table').count()).toBe(0);
     const html = await (await fetch(ui('/requests'))).text();
     expect(html).not.toContain('alpha question');
@@ -65,8 +69,11 @@ describe('the console in Chromium', () => {
   it('signs in with the admin key and shows the overview figures of the seeded traffic', async () => {
     await page.getByLabel('Admin key').fill(ADMIN);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // Signed in, the page asked for (requests) shows; then the overview, by its nav link.
+    await eventually(() => requestRows().count()).toBe(seeded.expected.requests);
+    await openNav('Overview');
     const e = seeded.expected;
-    await expect.poll(() => stat('requests').textContent()).toBe(count(e.requests));
+    await eventually(() => stat('requests').textContent()).toBe(count(e.requests));
     expect(await stat('errors').textContent()).toBe(count(e.errors));
     expect(await stat('tokens').textContent()).toBe(`${count(e.promptTokens)} / ${count(e.completionTokens)}`);
     expect(await stat('cost_usd').textContent()).toBe(usd(e.costUsd));
@@ -81,35 +88,35 @@ describe('the console in Chromium', () => {
     expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(6);
     await shoot('overview');
     await page.getByRole('button', { name: 'Last week' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Last week' }).getAttribute('aria-pressed')).toBe('true');
-    await expect.poll(() => stat('requests').textContent()).toBe(count(e.requests));
+    await eventually(() => page.getByRole('button', { name: 'Last week' }).getAttribute('aria-pressed')).toBe('true');
+    await eventually(() => stat('requests').textContent()).toBe(count(e.requests));
   });
 
   it('lists the requests, and the filters narrow the list', async () => {
     await openNav('Requests');
-    await expect.poll(() => requestRows().count()).toBe(seeded.expected.requests);
+    await eventually(() => requestRows().count()).toBe(seeded.expected.requests);
     const filter = async (label: string, value: string, select = false) => {
       await page.getByRole('link', { name: 'Clear' }).click();
-      await expect.poll(() => requestRows().count()).toBe(seeded.expected.requests);
+      await eventually(() => requestRows().count()).toBe(seeded.expected.requests);
       if (select) await page.getByLabel(label).selectOption(value);
       else await page.getByLabel(label).fill(value);
       await page.getByRole('button', { name: 'Apply filters' }).click();
     };
     await filter('Question contains', 'alpha');
-    await expect.poll(() => requestRows().count()).toBe(seeded.expected.alphaRows);
+    await eventually(() => requestRows().count()).toBe(seeded.expected.alphaRows);
     for (const q of await requestRows().locator('[data-col=question]').allTextContents()) expect(q).toMatch(/^alpha question \d$/);
     await filter('Status', '4xx', true);
-    await expect.poll(() => requestRows().count()).toBe(seeded.expected.status4xx);
+    await eventually(() => requestRows().count()).toBe(seeded.expected.status4xx);
     expect(await requestRows().locator('[data-col=status]').allTextContents()).toEqual(['429', '429']);
     await filter('Provider', 'fallback');
-    await expect.poll(() => requestRows().count()).toBe(seeded.expected.fallbackRows);
+    await eventually(() => requestRows().count()).toBe(seeded.expected.fallbackRows);
     await shoot('requests');
   });
 
   it('shows a request with its attempts as a timeline: the primary failed, the fallback answered', async () => {
     await requestRows().first().getByRole('link').click();
     const attempts = page.locator('ol.timeline li');
-    await expect.poll(() => attempts.count()).toBe(2);
+    await eventually(() => attempts.count()).toBe(2);
     expect(await attempts.nth(0).getAttribute('class')).toBe('bad');
     expect(await attempts.nth(0).textContent()).toContain('primary/p-model');
     expect(await attempts.nth(0).locator('[data-col=attempt-status]').textContent()).toBe('500');
@@ -126,7 +133,7 @@ describe('the console in Chromium', () => {
     await seeded.gateway.services.prober.runOnce();
     await openNav('Providers');
     const primary = page.locator('[data-provider=primary]');
-    await expect.poll(() => primary.locator('tr[data-model=q-model] [data-col=circuit]').textContent()).toBe('open');
+    await eventually(() => primary.locator('tr[data-model=q-model] [data-col=circuit]').textContent()).toBe('open');
     expect(await primary.locator('tr[data-model=p-model] [data-col=circuit]').textContent()).toBe('closed');
     expect(await page.locator('[data-provider=fallback] [data-col=health]').textContent()).toBe('healthy');
     await shoot('providers');
@@ -137,19 +144,19 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'team', exact: true }).click();
     const e = seeded.expected.byTeam;
     const row = (id: string) => page.locator(`tr[data-group="${id}"]`);
-    await expect.poll(() => row(seeded.team.id).locator('[data-col=cost_usd]').textContent()).toBe(usd(e.platform!.costUsd));
+    await eventually(() => row(seeded.team.id).locator('[data-col=cost_usd]').textContent()).toBe(usd(e.platform!.costUsd));
     expect(await row(seeded.team.id).locator('[data-col=requests]').textContent()).toBe(count(e.platform!.requests));
     expect(await row(seeded.otherTeam.id).locator('[data-col=cost_usd]').textContent()).toBe(usd(e.research!.costUsd));
     const used = e.platform!.costUsd;
     const budget = (id: string) => page.locator(`[data-budget="${id}"] [data-col=used]`);
-    await expect.poll(() => budget(seeded.team.id).textContent()).toBe(`${usd(used)} of ${usd(seeded.expected.teamBudgetUsd)} (${Math.round((used / seeded.expected.teamBudgetUsd) * 100)}%)`);
+    await eventually(() => budget(seeded.team.id).textContent()).toBe(`${usd(used)} of ${usd(seeded.expected.teamBudgetUsd)} (${Math.round((used / seeded.expected.teamBudgetUsd) * 100)}%)`);
     expect(await budget(seeded.key.id).textContent()).toBe(`${usd(used)} of ${usd(seeded.expected.keyBudgetUsd)} (${Math.round((used / seeded.expected.keyBudgetUsd) * 100)}%)`);
     await shoot('spend');
   });
 
   it('shows a new request in the live tail within 2 s', async () => {
     await openNav('Requests');
-    await expect.poll(() => requestRows().count()).toBe(seeded.expected.requests);
+    await eventually(() => requestRows().count()).toBe(seeded.expected.requests);
     const question = `tail question ${Date.now()}`;
     await seeded.client.chat.completions.create({ model: 'primary/p-model', messages: [{ role: 'user', content: question }] });
     const answeredAt = Date.now();
@@ -177,24 +184,24 @@ describe('the console in Chromium', () => {
     await item.getByRole('button', { name: 'Edit limits' }).click();
     await item.getByLabel('Requests / minute').fill('77');
     await item.getByRole('button', { name: 'Save limits' }).click();
-    await expect.poll(() => page.locator('li.item', { hasText: 'made-in-console' }).textContent()).toContain('77 rpm');
+    await eventually(() => page.locator('li.item', { hasText: 'made-in-console' }).textContent()).toContain('77 rpm');
 
     await page.locator('li.item', { hasText: 'made-in-console' }).getByRole('button', { name: 'Revoke' }).click();
     await page.locator('li.item', { hasText: 'made-in-console' }).getByRole('button', { name: 'Confirm revoke' }).click();
-    await expect.poll(() => page.locator('li.item', { hasText: 'made-in-console' }).locator('[data-col=key-state]').textContent()).toBe('revoked');
+    await eventually(() => page.locator('li.item', { hasText: 'made-in-console' }).locator('[data-col=key-state]').textContent()).toBe('revoked');
     const refused = await client.chat.completions.create({ model: 'primary/p-model', messages: [{ role: 'user', content: 'after revoke' }] }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it('is keyboard-navigable: Tab reaches the nav links, Enter follows one', async () => {
     await page.goto(ui('/'));
-    await expect.poll(() => stat('requests').count()).toBe(1);
+    await eventually(() => stat('requests').count()).toBe(1);
     await page.keyboard.press('Tab');
     expect(await page.locator(':focus').textContent()).toBe('Skip to content');
     for (let i = 0; i < 2; i++) await page.keyboard.press('Tab');
     expect(await page.locator(':focus').textContent()).toBe('Requests');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('heading', { name: 'Requests' }).count()).toBe(1);
+    await eventually(() => page.getByRole('heading', { name: 'Requests' }).count()).toBe(1);
   });
 
   it('renders every page at 390 px wide without horizontal scrolling of the page', async () => {
@@ -224,10 +231,10 @@ describe('the console in Chromium', () => {
 
   it('signs out: the sign-in page is back and the data calls are refused', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect.poll(() => page.getByLabel('Admin key').count()).toBe(1);
+    await eventually(() => page.getByLabel('Admin key').count()).toBe(1);
     expect(await context.cookies()).toEqual([]);
     await page.goto(ui('/requests'));
-    await expect.poll(() => page.getByLabel('Admin key').count()).toBe(1);
+    await eventually(() => page.getByLabel('Admin key').count()).toBe(1);
     expect(await page.locator('table').count()).toBe(0);
   });
 

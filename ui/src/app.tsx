@@ -67,8 +67,9 @@ export function App() {
   const signOut = () => {
     api('/ui/api/session', { method: 'DELETE' }).then(() => {
       setCsrfToken(null);
+      // Signed out at once: the page must not ask for data the cookie no longer opens.
+      setSession({ ...session, signed_in: false, csrf_token: null });
       navigate('/', true);
-      refresh();
     }, refresh);
   };
   const section = place.path.startsWith('/requests') ? '/requests' : place.path;

@@ -13,8 +13,9 @@ export function registerConsole(root: FastifyInstance, deps: Deps): void {
   const { adminKey, consoleSessionSecret } = deps.config;
   const sessions = adminKey ? createConsoleSessions(adminKey, consoleSessionSecret) : undefined;
   void root.register(async (scope) => {
-    // hook 'onRequest' parses the cookie before the admin gate (also onRequest, added later) reads it.
-    await scope.register(fastifyCookie, { secret: sessions?.cookieSecret ?? 'unused-without-sessions', hook: 'onRequest' });
+    // Parses cookies on onRequest, before the admin gate (also onRequest, added later) reads them; the sessions sign
+    // and check their own cookie.
+    await scope.register(fastifyCookie, { hook: 'onRequest' });
     registerAdmin(scope, deps, sessions);
     registerSessionRoutes(scope, { open: consoleOpenMode(deps.config), adminKey, sessions });
     await registerConsoleFiles(scope);

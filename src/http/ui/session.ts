@@ -1,6 +1,7 @@
-// Console sessions: the admin key, entered once, becomes a signed cookie with an expiry (no server-side store, so
+// Console sessions: the admin key, entered once, becomes a cookie signed by @fastify/cookie's signer, with an expiry (no server-side store, so
 // every replica that shares CONSOLE_SESSION_SECRET honours it), and a CSRF token derived from that cookie.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const SESSION_COOKIE = 'gw_console';
@@ -14,8 +15,6 @@ export interface ConsoleSession {
 }
 
 export interface ConsoleSessions {
-  /** What @fastify/cookie signs with. */
-  readonly cookieSecret: string;
   start(req: FastifyRequest, reply: FastifyReply, now?: number): void;
   end(req: FastifyRequest, reply: FastifyReply): void;
   current(req: FastifyRequest, now?: number): ConsoleSession | undefined;
@@ -41,11 +40,10 @@ export function createConsoleSessions(adminKey: string, configuredSecret: string
   const csrfKey = hmac(cookieSecret, 'csrf');
   const cookieOptions = (req: FastifyRequest) => ({ path: '/', httpOnly: true, sameSite: 'strict' as const, secure: req.protocol === 'https' });
   return {
-    cookieSecret,
     start(req, reply, now = Date.now()) {
       const expiresAt = now + SESSION_SECONDS * 1000;
       const payload = `v1.${expiresAt}.${randomBytes(18).toString('base64url')}`;
-      void reply.setCookie(SESSION_COOKIE, payload, { ...cookieOptions(req), signed: true, maxAge: SESSION_SECONDS });
+      void reply.setCookie(SESSION_COOKIE, fastifyCookie.sign(payload, cookieSecret), { ...cookieOptions(req), maxAge: SESSION_SECONDS });
     },
     end(req, reply) {
       void reply.clearCookie(SESSION_COOKIE, cookieOptions(req));
@@ -53,7 +51,8 @@ export function createConsoleSessions(adminKey: string, configuredSecret: string
     current(req, now = Date.now()) {
       const raw = req.cookies[SESSION_COOKIE];
       if (!raw) return undefined;
-      const unsigned = req.unsignCookie(raw);
+      // Its own secret, not the parser's: an object made for another admin key refuses this one's cookies.
+      const unsigned = fastifyCookie.unsign(raw, cookieSecret);
       if (!unsigned.valid || unsigned.value === null) return undefined;
       const [version, expires] = unsigned.value.split('.');
       const expiresAt = Number(expires);
