@@ -52,14 +52,19 @@ function inWindow(from: Date | undefined, to: Date | undefined, extra?: SQL): SQ
   return and(...conditions);
 }
 
-export async function spendBy(db: LogDb, group: SpendGroup, from?: Date, to?: Date): Promise<Array<SpendTotals & { group: string | null }>> {
+/** The grouped sums as a query (the console benchmark explains it). */
+export function spendByQuery(db: LogDb, group: SpendGroup, from?: Date, to?: Date) {
   const column = GROUP_COLUMN[group];
-  const rows = await db
+  return db
     .select({ group: column, ...totals })
     .from(requestLogs)
     .where(inWindow(from, to))
     .groupBy(column)
     .orderBy(column);
+}
+
+export async function spendBy(db: LogDb, group: SpendGroup, from?: Date, to?: Date): Promise<Array<SpendTotals & { group: string | null }>> {
+  const rows = await spendByQuery(db, group, from, to);
   return rows.map((row) => ({ group: row.group, ...numbers(row) }));
 }
 

@@ -1,6 +1,6 @@
 // GET /admin/budgets: every team and live key with a budget, and what it spent in its current period, summed over
-// request_logs (one correlated sum per subject on its (subject, created_at) index).
-import { and, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+// request_logs (a join per subject on its (subject, created_at) index).
+import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { teams, virtualKeys } from '../../keys/schema.js';
@@ -27,17 +27,22 @@ export function budgetQueries(db: LogDb, now = new Date()) {
   const starts = periodStarts(now);
   const keyStart = periodStartSql(virtualKeys.budgetPeriod, starts);
   const teamStart = periodStartSql(teams.budgetPeriod, starts);
-  const used = (column: typeof r.keyId | typeof r.teamId, owner: typeof virtualKeys.id | typeof teams.id, start: SQL) =>
-    sql<string>`(select coalesce(sum(${r.costUsd}), 0) from ${r} where ${column} = ${owner} and (${start} is null or ${r.createdAt} >= ${start}))`;
+  // A join (not a correlated subquery) so drizzle qualifies every column; `total` has no start: -infinity.
+  const inPeriod = (start: SQL) => sql`${r.createdAt} >= coalesce(${start}, '-infinity'::timestamptz)`;
+  const used = sql<string>`coalesce(sum(${r.costUsd}), 0)`;
   const keys = db
-    .select({ id: virtualKeys.id, name: virtualKeys.name, budgetUsd: virtualKeys.budgetUsd, budgetPeriod: virtualKeys.budgetPeriod, periodStart: keyStart, used: used(r.keyId, virtualKeys.id, keyStart) })
+    .select({ id: virtualKeys.id, name: virtualKeys.name, budgetUsd: virtualKeys.budgetUsd, budgetPeriod: virtualKeys.budgetPeriod, periodStart: keyStart, used })
     .from(virtualKeys)
+    .leftJoin(r, and(eq(r.keyId, virtualKeys.id), inPeriod(keyStart)))
     .where(and(isNotNull(virtualKeys.budgetUsd), isNull(virtualKeys.revokedAt)))
+    .groupBy(virtualKeys.id)
     .orderBy(virtualKeys.id);
   const teamRows = db
-    .select({ id: teams.id, name: teams.name, budgetUsd: teams.budgetUsd, budgetPeriod: teams.budgetPeriod, periodStart: teamStart, used: used(r.teamId, teams.id, teamStart) })
+    .select({ id: teams.id, name: teams.name, budgetUsd: teams.budgetUsd, budgetPeriod: teams.budgetPeriod, periodStart: teamStart, used })
     .from(teams)
+    .leftJoin(r, and(eq(r.teamId, teams.id), inPeriod(teamStart)))
     .where(isNotNull(teams.budgetUsd))
+    .groupBy(teams.id)
     .orderBy(teams.id);
   return { keys, teams: teamRows };
 }
