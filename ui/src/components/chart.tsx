@@ -7,6 +7,8 @@ export interface Line {
   label: string;
   values: Array<number | null>;
   color: string;
+  /** Values with gaps (no latency in a bucket without requests): dots, since a lone value draws no line. */
+  sparse?: boolean;
 }
 
 interface Props {
@@ -15,11 +17,13 @@ interface Props {
   x: number[];
   lines: Line[];
   format?: (n: number) => string;
+  /** For axis ticks, where the full format is too wide. */
+  tick?: (n: number) => string;
 }
 
 const HEIGHT = 180;
 
-export function Chart({ title, x, lines, format }: Props) {
+export function Chart({ title, x, lines, format, tick }: Props) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -32,8 +36,8 @@ export function Chart({ title, x, lines, format }: Props) {
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true } },
-        axes: [axis, { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => (format ? format(t) : String(t))) }],
-        series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, points: { show: x.length < 40 }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format ? format(v) : String(v)) }))],
+        axes: [axis, { ...axis, size: 70, values: (_u, ticks) => ticks.map((t) => (tick ?? format ?? String)(t)) }],
+        series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, points: { show: l.sparse === true || x.length < 40, size: 6 }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format ? format(v) : String(v)) }))],
       },
       [x, ...lines.map((l) => l.values)],
       el,
@@ -44,7 +48,7 @@ export function Chart({ title, x, lines, format }: Props) {
       resize.disconnect();
       plot.destroy();
     };
-  }, [x, lines, format]);
+  }, [x, lines, format, tick]);
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>

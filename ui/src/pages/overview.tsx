@@ -21,20 +21,20 @@ const GREEN = '#16a34a';
 function charts(o: Overview) {
   const x = o.series.map((b) => Date.parse(b.t) / 1000);
   const per = (pick: (b: Overview['series'][number]) => number | null): Array<number | null> => o.series.map(pick);
-  const list: Array<{ title: string; lines: Line[]; format?: (n: number) => string }> = [
+  const list: Array<{ title: string; lines: Line[]; format?: (n: number) => string; tick?: (n: number) => string }> = [
     { title: 'Requests per second', lines: [{ label: 'req/s', color: BLUE, values: per((b) => b.requests / o.bucket_seconds) }], format: (n) => n.toFixed(n < 1 ? 3 : 1) },
-    { title: 'Error rate', lines: [{ label: 'errors', color: RED, values: per((b) => (b.requests ? b.errors / b.requests : null)) }], format: (n) => percent(n) },
+    { title: 'Error rate', lines: [{ label: 'errors', color: RED, values: per((b) => (b.requests ? b.errors / b.requests : null)), sparse: true }], format: (n) => percent(n) },
     {
       title: 'Latency',
       lines: [
-        { label: 'p50', color: BLUE, values: per((b) => b.p50_ms) },
-        { label: 'p99', color: AMBER, values: per((b) => b.p99_ms) },
+        { label: 'p50', color: BLUE, values: per((b) => b.p50_ms), sparse: true },
+        { label: 'p99', color: AMBER, values: per((b) => b.p99_ms), sparse: true },
       ],
       format: (n) => ms(n),
     },
-    { title: 'Time to first token (p50)', lines: [{ label: 'TTFT', color: GREEN, values: per((b) => b.ttft_p50_ms) }], format: (n) => ms(n) },
+    { title: 'Time to first token (p50)', lines: [{ label: 'TTFT', color: GREEN, values: per((b) => b.ttft_p50_ms), sparse: true }], format: (n) => ms(n) },
     { title: 'Tokens', lines: [{ label: 'tokens', color: BLUE, values: per((b) => b.tokens) }], format: (n) => count(n) },
-    { title: 'Cost', lines: [{ label: 'USD', color: AMBER, values: per((b) => b.cost_usd) }], format: (n) => usd(n) },
+    { title: 'Cost', lines: [{ label: 'USD', color: AMBER, values: per((b) => b.cost_usd) }], format: (n) => usd(n), tick: (n) => `$${Number(n.toPrecision(2))}` },
   ];
   return { x, list };
 }
@@ -81,7 +81,7 @@ export function OverviewPage() {
           </Section>
           <div class="charts">
             {drawn.list.map((c) => (
-              <Chart key={`${span}-${c.title}`} title={c.title} x={drawn.x} lines={c.lines} format={c.format} />
+              <Chart key={`${span}-${c.title}`} title={c.title} x={drawn.x} lines={c.lines} format={c.format} tick={c.tick} />
             ))}
           </div>
           <Section title="By provider and model">
