@@ -65,12 +65,10 @@ export function App() {
   if (!session) return <p class="muted">Loading…</p>;
   const allowed = session.signed_in || session.open_mode;
   const signOut = () => {
-    api('/ui/api/session', { method: 'DELETE' }).then(() => {
-      setCsrfToken(null);
-      // Signed out at once: the page must not ask for data the cookie no longer opens.
-      setSession({ ...session, signed_in: false, csrf_token: null });
-      navigate('/', true);
-    }, refresh);
+    // The pages go first (their polls stop), so none asks for data after the cookie is gone.
+    setSession({ ...session, signed_in: false, csrf_token: null });
+    navigate('/', true);
+    api('/ui/api/session', { method: 'DELETE' }).then(() => setCsrfToken(null), refresh);
   };
   const section = place.path.startsWith('/requests') ? '/requests' : place.path;
   return (
