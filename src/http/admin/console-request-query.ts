@@ -11,7 +11,7 @@ import type { RequestsQuery } from './console-shapes.js';
  * whole table, so without `from` the scan ends this far back. A trigram index would answer any range but costs
  * every log insert and needs an extension PGlite loads only on request: the console's search is for recent traffic.
  */
-export const Q_DEFAULT_WINDOW_MS = 7 * 86_400_000;
+export const Q_DEFAULT_WINDOW_MS = 86_400_000;
 
 export const summaryColumns = {
   id: r.id,

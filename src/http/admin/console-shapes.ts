@@ -59,7 +59,7 @@ export const requestsQuery = z.object({
   session_id: filterText.optional(),
   from: when.optional(),
   to: when.optional(),
-  q: z.string().min(1).max(200).optional().describe('Case-insensitive substring of the question. Without `from` it searches the last 7 days.'),
+  q: z.string().min(1).max(200).optional().describe('Case-insensitive substring of the question. Without `from` it searches the last 24 hours.'),
 });
 export type RequestsQuery = z.infer<typeof requestsQuery>;
 
