@@ -1,0 +1,141 @@
+// Redis goes away under load (a throwaway redis-server, never the shared one), killed and then frozen, with two
+// gateway processes on it: one in REDIS_FAILURE_MODE=open keeps answering and reports itself degraded, one in
+// closed answers 503 state_unavailable with Retry-After; no request waits much past the command timeout plus the
+// upstream's time; both recover on their own when Redis is back. Prints what it measured (`[replicas] …`).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCountingUpstream, type CountingUpstream } from '../fakes/counting-upstream.js';
+import { throwawayRedis, type ThrowawayRedis } from '../state/redis-helpers.js';
+import { Cluster, type Answer } from './cluster.js';
+
+const OPEN = 0;
+const CLOSED = 1;
+const COMMAND_TIMEOUT_MS = 200;
+const UPSTREAM_MS = 50;
+/** The machine is loaded (two cores, other suites): what a healthy answer may take beyond the two figures above. */
+const LOAD_MARGIN_MS = 1_000;
+
+let redis: ThrowawayRedis;
+let upstream: CountingUpstream;
+let cluster: Cluster;
+let key: string;
+
+beforeAll(async () => {
+  redis = await throwawayRedis();
+  await redis.start();
+  upstream = await startCountingUpstream();
+  upstream.behave('fault-model', { delayMs: UPSTREAM_MS });
+  cluster = await Cluster.start({
+    label: 'faults',
+    replicas: 2,
+    upstream,
+    redisUrl: redis.url,
+    env: { REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS), REDIS_CONNECT_TIMEOUT_MS: '1000' },
+    replicaEnv: (index) => ({ REDIS_FAILURE_MODE: index === OPEN ? 'open' : 'closed' }),
+    prices: { 'fault-model': { input: 0, output: 0 } },
+  });
+  // Limits far above the load, so that every answer but a fault's is a 200, and every request asks the state.
+  key = (await cluster.createKey({ rpm: 1_000_000, max_parallel: 1_000 })).key;
+}, 200_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  await upstream?.close();
+  await redis?.stop();
+}, 60_000);
+
+interface Sample extends Answer {
+  at: number;
+}
+
+/** `workers` clients per replica calling one after another until stopped. */
+function load(workers: number): { samples: Sample[]; stop(): Promise<Sample[]> } {
+  const samples: Sample[] = [];
+  let running = true;
+  const loops = cluster.replicas.flatMap((r) =>
+    Array.from({ length: workers }, async () => {
+      while (running) {
+        const at = performance.now();
+        const answer = await cluster.chat(key, { model: 'openai/fault-model', messages: [{ role: 'user', content: 'hi' }] }, r.index);
+        samples.push({ ...answer, at });
+      }
+    }),
+  );
+  return {
+    samples,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return samples;
+    },
+  };
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  while (!(await probe())) {
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return performance.now() - started;
+}
+
+const degraded = async (replica: number) => (await cluster.metric(replica, 'gateway_state_degraded')) === 1;
+const readyState = async (replica: number) =>
+  ((await (await fetch(`${cluster.replicas[replica]!.url}/health/ready`)).json()) as { state?: { backend: string; degraded: boolean; failure_mode: string } }).state;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Load through healthy → `fault` → `recover`; asserts what each failure mode answered and returns the figures. */
+async function outage(label: string, fault: () => Promise<void> | void, recover: () => Promise<void> | void) {
+  const traffic = load(3);
+  await sleep(1_500);
+  const faultAt = performance.now();
+  await fault();
+  const openDegradedAfter = await until('the open replica to report degraded', () => degraded(OPEN), 10_000);
+  await until('the closed replica to refuse', async () => traffic.samples.some((s) => s.replica === CLOSED && s.at > faultAt && s.status === 503), 10_000);
+  expect(await degraded(CLOSED)).toBe(true);
+  expect(await readyState(OPEN)).toEqual({ backend: 'redis', degraded: true, failure_mode: 'open' });
+  expect(await readyState(CLOSED)).toEqual({ backend: 'redis', degraded: true, failure_mode: 'closed' });
+  await sleep(1_500);
+  const recoverAt = performance.now();
+  await recover();
+  const recoveredAfter = await until(
+    'both replicas to recover',
+    async () => !(await degraded(OPEN)) && !(await degraded(CLOSED)) && traffic.samples.some((s) => s.replica === CLOSED && s.at > recoverAt && s.status === 200),
+    20_000,
+  );
+  await sleep(500);
+  const samples = await traffic.stop();
+
+  const during = samples.filter((s) => s.at > faultAt && s.at < recoverAt);
+  const open = samples.filter((s) => s.replica === OPEN);
+  const closed = samples.filter((s) => s.replica === CLOSED);
+  const refused = closed.filter((s) => s.status === 503);
+  const maxMs = Math.max(...during.map((s) => s.ms));
+  const healthyMax = Math.max(...samples.filter((s) => s.at < faultAt).map((s) => s.ms));
+  console.info(
+    `[replicas] redis ${label}: open replica ${open.filter((s) => s.status === 200).length}/${open.length} answered 200, degraded after ${openDegradedAfter.toFixed(0)} ms; ` +
+      `closed replica ${refused.length} × 503; max latency ${maxMs.toFixed(0)} ms while away (healthy max ${healthyMax.toFixed(0)} ms, bound ${COMMAND_TIMEOUT_MS}+${UPSTREAM_MS} ms + ${LOAD_MARGIN_MS} ms load margin); recovered ${recoveredAfter.toFixed(0)} ms after Redis returned`,
+  );
+
+  expect(open.every((s) => s.status === 200)).toBe(true);
+  expect(during.some((s) => s.replica === OPEN)).toBe(true);
+  expect(closed.every((s) => s.status === 200 || s.status === 503)).toBe(true);
+  expect(refused.length).toBeGreaterThan(0);
+  for (const s of refused) {
+    expect(s.headers.get('retry-after')).toBe('1');
+    expect(JSON.parse(s.text)).toMatchObject({ error: { code: 'state_unavailable' } });
+  }
+  expect(maxMs).toBeLessThanOrEqual(COMMAND_TIMEOUT_MS + UPSTREAM_MS + LOAD_MARGIN_MS);
+  expect(await readyState(OPEN)).toEqual({ backend: 'redis', degraded: false, failure_mode: 'open' });
+  expect(await cluster.metric(CLOSED, 'gateway_limit_refusals_total', 'reason="state_unavailable"')).toBeGreaterThanOrEqual(refused.length);
+}
+
+describe('Redis away under load, failure modes open and closed', () => {
+  it('killed (connections reset), then started again on the same port', async () => {
+    await outage('killed', () => redis.kill(), () => redis.start());
+  }, 90_000);
+
+  it('frozen (connections open, nothing answers: every command runs into its timeout), then thawed', async () => {
+    await outage('frozen', () => redis.freeze(), () => redis.thaw());
+  }, 90_000);
+});
