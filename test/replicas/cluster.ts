@@ -130,7 +130,9 @@ export class Cluster {
       await waitForHttp(proc, `${url}/health`, START_TIMEOUT_MS);
       return { index, url, proc };
     });
+    const startedAt = performance.now();
     const settled = await Promise.allSettled(starting);
+    console.info(`[replicas] ${options.label}: ${options.replicas} gateways ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
     const cluster = new Cluster(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])), prefix, databaseUrl, database, dir);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) {
