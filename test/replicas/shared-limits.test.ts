@@ -64,14 +64,14 @@ async function paced(total: number, everyMs: number, cap: number, call: () => Pr
   return Promise.all(answers);
 }
 
-/** Settled spend the cluster holds in Redis for one key: the `s` field of the key's reservation hashes. */
+/** Settled spend the cluster holds in Redis for one key: the `s` field of its budget reservations (contract key names). */
 async function settledInRedis(keyId: string): Promise<number> {
   const redis = new Redis(SHARED_REDIS_URL);
   try {
     let total = 0;
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${cluster.prefix}*${keyId}*`, 'COUNT', 500);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${cluster.prefix}{key:${keyId}}:budget*`, 'COUNT', 500);
       cursor = next;
       for (const key of keys) {
         if ((await redis.type(key)) !== 'hash') continue;
@@ -135,6 +135,7 @@ describe(`${REPLICAS} replicas sharing Redis and Postgres`, () => {
     expect(overspend).toBeLessThanOrEqual(STREAM_COST + 1e-9);
     expect(rows).toHaveLength(200);
     for (const r of rows) expect(r.cost_usd).toBeCloseTo(r.status === 200 ? STREAM_COST : 0, 9);
+    expect(settled).toBeGreaterThan(0);
     expect(Math.abs(settled - spend)).toBeLessThanOrEqual(spend * 0.01);
   }, 90_000);
 
