@@ -5,6 +5,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { applyEnvAliases, type EnvNotice } from './config-env-aliases.js';
+import { stateConfig, type StateConfig } from './config-state.js';
 import { bool, ConfigError, int, list } from './config-values.js';
 import type { ImageFetchPolicy } from './providers/shared/images.js';
 import type { ProviderConfig } from './providers/provider.js';
@@ -134,6 +135,8 @@ export interface Config {
   upstreamMaxConnections: number;
   /** The config file's `prices:` (USD per million tokens by provider/model), over the repo's price table. */
   prices: PriceOverrides;
+  /** REDIS_* and GATEWAY_REPLICAS: where limits, budgets and revocations are shared (see config-state.ts). */
+  state: StateConfig;
 }
 
 const IMAGE_FETCH_MODES = { public: 'public', on: 'public', true: 'public', allowlist: 'allowlist', off: 'off', false: 'off' } as const;
@@ -255,6 +258,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     imageFetch: imageFetchPolicy(env),
     upstreamMaxConnections: int('UPSTREAM_MAX_CONNECTIONS', env.UPSTREAM_MAX_CONNECTIONS, 1024, 1),
     prices: file.prices,
+    state: stateConfig(env),
   };
 }
 

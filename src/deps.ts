@@ -1,6 +1,7 @@
 // Everything routes need, built once in main (or a test) and handed to buildApp explicitly.
 import type { Config } from './config.js';
 import type { KeyDirectory } from './keys/directory.js';
+import type { Enforcer } from './keys/enforcer.js';
 import type { Metrics } from './metrics.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { Redactor } from './redact.js';
@@ -26,6 +27,8 @@ export interface Deps {
   state: StatePort;
   /** Virtual keys and teams: present when GATEWAY_ADMIN_KEY is set (without it no virtual key can be made). */
   keys: KeyDirectory | undefined;
+  /** A virtual key's and its team's RPM, TPM, parallel and budget limits (present with `keys`). */
+  enforcer: Enforcer | undefined;
   /** The price table (the repo's, with the config file's `prices:` over it) that every log row's cost comes from. */
   prices: PriceBook;
 }

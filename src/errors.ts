@@ -8,7 +8,8 @@ export type OpenAIErrorType =
   | 'rate_limit_error'
   | 'api_error'
   | 'timeout_error'
-  | 'service_unavailable';
+  | 'service_unavailable'
+  | 'requests' | 'tokens' | 'insufficient_quota'; // OpenAI's own 429 types: which limit was hit (errors-limits.ts)
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };

@@ -52,9 +52,19 @@ export class Metrics implements RouterObserver {
   readonly logDropped = new Counter({ name: 'gateway_log_dropped_total', help: 'Log entries dropped', registers: [this.registry] });
   readonly unknownRoutes = new Counter({ name: 'gateway_unknown_route_total', help: 'Requests for a route that does not exist, by method and path area (never the raw path)', labelNames: ['method', 'area'] as const, registers: [this.registry] });
   readonly logDegraded = new Gauge({ name: 'gateway_log_store_degraded', help: '1 while the log store is unreachable', registers: [this.registry] });
+  readonly stateDegraded = new Gauge({ name: 'gateway_state_degraded', help: '1 while the shared state (Redis) is unreachable and limits are decided locally or refused', registers: [this.registry] });
+  readonly stateDegradedDecisions = new Counter({ name: 'gateway_state_degraded_decisions_total', help: 'State decisions made while Redis was unreachable: locally (open) or refused (closed)', labelNames: ['operation', 'outcome'] as const, registers: [this.registry] });
+  readonly limitRefusals = new Counter({ name: 'gateway_limit_refusals_total', help: 'Requests refused by the limits and budget stages, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly budgetSoftThreshold = new Counter({ name: 'gateway_budget_soft_threshold_total', help: 'Budgets whose settled spend crossed their soft threshold (once per subject and period)', labelNames: ['subject'] as const, registers: [this.registry] });
 
   constructor(withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
+    this.stateDegraded.set(0);
+  }
+
+  /** The Redis adapter's StateMetrics: a decision made without Redis. */
+  degradedDecision(operation: string, outcome: 'local' | 'refused'): void {
+    this.stateDegradedDecisions.inc({ operation, outcome });
   }
 
   attempt(record: AttemptRecord, outcome: 'success' | 'failure'): void {

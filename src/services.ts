@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { KeyDirectory } from './keys/directory.js';
+import { createEnforcer } from './keys/enforcement.js';
 import { KeyStore } from './keys/store.js';
 import { redactSecretsInLogs } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -16,7 +17,7 @@ import { HealthTracker } from './routing/health.js';
 import { Prober } from './routing/prober.js';
 import { ModelResolver } from './routing/resolve.js';
 import { Router } from './routing/router.js';
-import { createMemoryState } from './state/memory.js';
+import { followDegraded, stateFromConfig } from './state/from-config.js';
 import type { StatePort } from './state/port.js';
 import { createPriceBook } from './usage/cost.js';
 import { proxiesSeenFromContainer } from './upstream/container-proxy.js';
@@ -70,9 +71,11 @@ export async function createServices(config: Config, log: Logger, options: Servi
   const database = await openLogDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate: options.pgliteTemplate });
   const logStore = new LogStore(database);
   const logWriter = new LogWriter(logStore, log, { spillDir: config.logSpillDir, ...options.writer });
-  const state = options.state ?? createMemoryState();
+  const state = options.state ?? (await stateFromConfig(config.state, log, metrics));
+  const stopFollowing = followDegraded(state, metrics);
   const keys = config.adminKey ? new KeyDirectory(new KeyStore(database.db), state) : undefined;
   await keys?.start();
+  const enforcement = keys ? createEnforcer(config, state, database.db, metrics, log) : undefined;
 
   return {
     config,
@@ -86,16 +89,19 @@ export async function createServices(config: Config, log: Logger, options: Servi
     redact,
     state,
     keys,
+    enforcer: enforcement?.enforcer,
     prices: createPriceBook(config.prices),
     dispatcher,
     prober,
     async close() {
       await prober.stop();
+      enforcement?.close();
       await keys?.close();
       await logWriter.close();
       await logStore.close();
       await registry.close();
       await dispatcher.close();
+      stopFollowing();
       await state.close();
     },
   };

@@ -11,5 +11,6 @@ export const modelSchema = z.object({ id: z.string(), object: z.literal('model')
 export const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelSchema) });
 
 const check = z.object({ ok: z.boolean(), degraded: z.boolean().optional(), detail: z.string().optional() });
-export const readinessSchema = z.object({ status: z.enum(['ready', 'degraded', 'not_ready']), checks: z.record(z.string(), check) });
+const stateReport = z.object({ backend: z.enum(['redis', 'memory']), degraded: z.boolean(), failure_mode: z.enum(['open', 'closed']) });
+export const readinessSchema = z.object({ status: z.enum(['ready', 'degraded', 'not_ready']), checks: z.record(z.string(), check), state: stateReport });
 export const livenessSchema = z.object({ status: z.literal('ok') });

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayError } from '../errors.js';
 import { ClientConnection } from '../http/client-connection.js';
+import type { Admission } from '../keys/enforcer.js';
 import type { Principal } from '../keys/principal.js';
 import type { ExchangeContext, ExchangeOutcome } from '../request-log/entry.js';
 import type { RoutePlan, Target } from '../routing/resolve.js';
@@ -57,6 +58,8 @@ export class Exchange {
   relay: RelayHandle | undefined = undefined;
   readonly dialect: string | undefined;
   readonly untranslatable: GatewayError | undefined;
+  /** Set by the limits stage: the leases and reservations to settle once the exchange is over. */
+  admission: Admission | undefined = undefined;
   /** A stage served the request itself (e.g. from a cache): the stages after it are skipped. */
   answered = false;
   /** How it ended, for the record stage; set once by the pipeline. */

@@ -1,4 +1,4 @@
-// The exchange pipeline: runs the stages in order (authorize → limits → record → resolve → route), then hands
+// The exchange pipeline: runs the stages in order (authorize → record → resolve → limits → route), then hands
 // the answer to the caller (JSON) or pumps the stream through the surface's renderer, and closes the stages in
 // reverse order once the exchange is over. Each stage runs once per request; nothing here runs per chunk except
 // the pump loop, which adds no closure and no promise turn of its own.
@@ -128,6 +128,9 @@ export class Pipeline {
 
   private async relayed(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
     await relay(x, writer, (err) => surface.openStream(renderContext(x, parsed)).error(err, this.deps.redact));
+    // Priced like any answer, so a budget settles what a native pass-through really cost.
+    const o = x.outcome;
+    if (o?.usage && o.provider && o.model) o.costUsd = exchangeCost(this.deps.prices, this.deps.registry, o.provider, o.model, o.usage);
     this.leave(x);
   }
 
@@ -152,7 +155,9 @@ export class Pipeline {
     // Error answers are proxied responses too: say how many upstream attempts were made and which answered last.
     writeGatewayHeaders(x, undefined);
     x.error = error;
-    x.outcome = { provider: last?.provider, model: last?.model, status: error.status, latencyMs: x.elapsed(), error: error.message, errorCode: error.code };
+    // Refused or failed before any upstream call: nothing was generated, so it cost nothing (a refusal's row says 0).
+    const costUsd = x.attempts.length === 0 ? 0 : undefined;
+    x.outcome = { provider: last?.provider, model: last?.model, status: error.status, latencyMs: x.elapsed(), error: error.message, errorCode: error.code, costUsd };
     this.leave(x);
     return error;
   }

@@ -79,9 +79,18 @@ export class LocalFallback {
     return this.state().reserve(key, { ...spec, limit: left / this.replicas });
   }
 
-  settle(key: string, reservationId: string, actual: number): Promise<void> {
+  settle(key: string, reservationId: string, actual: number): Promise<number | undefined> {
     this.keepForRedis(key, actual, undefined);
     return this.state().settle(key, reservationId, actual);
+  }
+
+  /**
+   * Recorded spend read while Redis is away stands in for what Redis would report (unless Redis reported already);
+   * it is not replayed to Redis, which is seeded from the same records once it is back.
+   */
+  seedUsage(key: string, amount: number): Promise<boolean> {
+    if (!this.lastUsed.has(key)) remember(this.lastUsed, key, amount);
+    return Promise.resolve(false);
   }
 
   addUsage(key: string, amount: number, retainMs: number | undefined): Promise<void> {

@@ -10,6 +10,8 @@ export interface MemoryStateOptions {
   /** How often (by the clock) expired entries are swept; the sweep runs on the next call after this. */
   sweepEveryMs?: number;
   log?: StateLog;
+  /** What /health/ready reports (memory is never degraded, so it never applies). */
+  failureMode?: 'open' | 'closed';
 }
 
 export interface MemoryState extends StatePort {
@@ -93,6 +95,8 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
     get size() {
       return counters.size + buckets.size + reservations.size + leases.size + hub.channelCount;
     },
+    backend: 'memory',
+    failureMode: options.failureMode ?? 'open',
     degraded: false,
     onDegradedChange: () => () => {},
 
@@ -133,11 +137,21 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
         r.open.delete(reservationId);
         r.held = r.open.size === 0 ? 0 : r.held - open.amount;
       }
-      r.settled += actual;
+      return (r.settled += actual);
     },
 
     async addUsage(key: string, amount: number, retainMs?: number) {
       reservationsOf(key, clock(), retainMs).settled += amount;
+    },
+
+    async seedUsage(key: string, amount: number, retainMs?: number) {
+      const t = clock();
+      const existing = reservations.get(key);
+      if (existing) dropExpired(existing, t);
+      const live = existing && (existing.open.size > 0 || existing.retainUntil > t);
+      if (live) return false;
+      reservationsOf(key, t, retainMs).settled = amount;
+      return true;
     },
 
     async acquireLease(key: string, spec: LeaseSpec) {

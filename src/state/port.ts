@@ -58,16 +58,28 @@ export interface StatePort {
   take(key: string, cost: number, spec: BucketSpec): Promise<BucketDecision>;
   /** Reserves `spec.amount` against `spec.limit`, counting settled usage and open reservations. */
   reserve(key: string, spec: ReservationSpec): Promise<ReservationResult>;
-  /** Replaces a reservation by what was really used (which may exceed the estimate); unknown ids still add `actual`. */
-  settle(key: string, reservationId: string, actual: number): Promise<void>;
+  /**
+   * Replaces a reservation by what was really used (which may exceed the estimate); unknown ids still add `actual`.
+   * Resolves to the settled usage after it (open reservations not included), or undefined when the store could not
+   * be told now (degraded; the usage is kept for it).
+   */
+  settle(key: string, reservationId: string, actual: number): Promise<number | undefined>;
   /** Adds usage that had no reservation (e.g. replayed spend at start-up); `retainMs` as in ReservationSpec. */
   addUsage(key: string, amount: number, retainMs?: number): Promise<void>;
+  /**
+   * Sets settled usage to `amount` only if the key holds nothing yet (no usage, no reservation): one atomic step, so
+   * several replicas seeding one budget from the recorded spend at start count it once. Resolves to whether it was set.
+   */
+  seedUsage(key: string, amount: number, retainMs?: number): Promise<boolean>;
   acquireLease(key: string, spec: LeaseSpec): Promise<LeaseResult>;
   releaseLease(key: string, leaseId: string): Promise<void>;
   /** Delivers `message` to every subscriber of `channel` on every replica (at most once, no replay). */
   publish(channel: string, message: string): Promise<void>;
   /** Never fails for an unreachable store: the subscription is (re)made whenever the store is reachable. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
+  /** Which adapter this is and what it does while its store is away (for /health/ready). */
+  readonly backend: 'memory' | 'redis';
+  readonly failureMode: 'open' | 'closed';
   /** True while the backing store is unreachable and decisions are made locally (or refused). */
   readonly degraded: boolean;
   /**

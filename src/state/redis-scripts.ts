@@ -97,6 +97,13 @@ if redis.call('ZREM', KEYS[2], ARGV[2]) == 1 then
   if redis.call('ZCARD', KEYS[2]) == 0 then held = 0 end
 end
 save(settled + tonumber(ARGV[3]), held, '')
+return f(settled + tonumber(ARGV[3]))`,
+
+  // ARGV: now, amount, retainMs or ''. Sets settled usage only where nothing is held yet; returns 1 when it did.
+  gwSeed: `${RESERVATIONS}
+load()
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
+save(tonumber(ARGV[2]), 0, ARGV[3])
 return 1`,
 
   // ARGV: now, amount, retainMs or ''.
@@ -126,6 +133,7 @@ export interface ScriptCommands {
   gwReserve(hash: string, zset: string, now: number, amount: number, limit: number, ttlMs: number, retainMs: number | '', id: string): Reply;
   gwSettle(hash: string, zset: string, now: number, id: string, actual: number): Reply;
   gwAddUsage(hash: string, zset: string, now: number, amount: number, retainMs: number | ''): Reply;
+  gwSeed(hash: string, zset: string, now: number, amount: number, retainMs: number | ''): Reply;
   gwAcquire(key: string, now: number, max: number, ttlMs: number, id: string): Reply;
 }
 
@@ -136,6 +144,7 @@ const KEY_COUNTS: Record<keyof typeof SCRIPTS, number> = {
   gwReserve: 2,
   gwSettle: 2,
   gwAddUsage: 2,
+  gwSeed: 2,
   gwAcquire: 1,
 };
 

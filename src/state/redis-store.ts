@@ -77,8 +77,12 @@ export class RedisStore {
     return granted ? { granted, id, used } : { granted, used };
   }
 
-  async settle(key: string, reservationId: string, actual: number): Promise<void> {
-    await this.redis.gwSettle(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), reservationId, actual);
+  async settle(key: string, reservationId: string, actual: number): Promise<number> {
+    return num(await this.redis.gwSettle(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), reservationId, actual), 'settle');
+  }
+
+  async seedUsage(key: string, amount: number, retainMs?: number): Promise<boolean> {
+    return num(await this.redis.gwSeed(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), amount, retainMs ?? ''), 'seed') === 1;
   }
 
   async addUsage(key: string, amount: number, retainMs?: number): Promise<void> {

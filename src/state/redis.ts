@@ -15,7 +15,7 @@ import { RedisStore } from './redis-store.js';
 const AWAY = Symbol('redis unreachable');
 
 export type FailureMode = 'open' | 'closed';
-export type StateOperation = 'increment' | 'read' | 'take' | 'reserve' | 'acquireLease' | 'publish';
+export type StateOperation = 'increment' | 'read' | 'take' | 'reserve' | 'seedUsage' | 'acquireLease' | 'publish';
 
 export interface StateMetrics {
   /** A decision made while degraded: locally (`open`) or refused (`closed`). */
@@ -57,6 +57,8 @@ export async function createRedisState(options: RedisStateOptions): Promise<Stat
 }
 
 class RedisState implements StatePort {
+  readonly backend = 'redis';
+  readonly failureMode: FailureMode;
   degraded = false;
   private closing = false;
   private probing = false;
@@ -72,6 +74,7 @@ class RedisState implements StatePort {
     private readonly subscriber: Redis,
     private readonly options: RedisStateOptions,
   ) {
+    this.failureMode = options.failureMode;
     this.open = options.failureMode === 'open';
     this.store = new RedisStore(redis, options.prefix, options.now);
     this.fallback = new LocalFallback(options.replicas, options.now);
@@ -159,10 +162,12 @@ class RedisState implements StatePort {
   }
 
   /** Usage already happened, so it is never refused: while degraded it waits for Redis (and counts locally). */
-  private async record(remote: () => Promise<void>, key: string, amount: number, retainMs: number | undefined, local: () => Promise<void>): Promise<void> {
-    if ((await this.viaRedis(remote)) !== AWAY) return;
+  private async record<T>(remote: () => Promise<T>, key: string, amount: number, retainMs: number | undefined, local: () => Promise<T>): Promise<T | undefined> {
+    const answer = await this.viaRedis(remote);
+    if (answer !== AWAY) return answer;
     if (this.open) return local();
     this.fallback.keepForRedis(key, amount, retainMs);
+    return undefined;
   }
 
   increment(key: string, by: number, ttlMs: number): Promise<number> {
@@ -186,12 +191,16 @@ class RedisState implements StatePort {
     return this.decide('reserve', remote, () => this.fallback.reserve(key, spec));
   }
 
-  settle(key: string, reservationId: string, actual: number): Promise<void> {
+  settle(key: string, reservationId: string, actual: number): Promise<number | undefined> {
     return this.record(() => this.store.settle(key, reservationId, actual), key, actual, undefined, () => this.fallback.settle(key, reservationId, actual));
   }
 
-  addUsage(key: string, amount: number, retainMs?: number): Promise<void> {
-    return this.record(() => this.store.addUsage(key, amount, retainMs), key, amount, retainMs, () => this.fallback.addUsage(key, amount, retainMs));
+  async addUsage(key: string, amount: number, retainMs?: number): Promise<void> {
+    await this.record(() => this.store.addUsage(key, amount, retainMs), key, amount, retainMs, () => this.fallback.addUsage(key, amount, retainMs));
+  }
+
+  seedUsage(key: string, amount: number, retainMs?: number): Promise<boolean> {
+    return this.decide('seedUsage', () => this.store.seedUsage(key, amount, retainMs), () => this.fallback.seedUsage(key, amount));
   }
 
   acquireLease(key: string, spec: LeaseSpec) {

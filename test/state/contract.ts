@@ -178,6 +178,37 @@ export function stateContract(name: string, make: () => Promise<ContractSubject>
         expect(await state.reserve(k, retained)).toMatchObject({ granted: true, used: 40 });
       });
 
+      it('settle resolves to the settled usage, open reservations left out', async () => {
+        const { state } = await subject();
+        const k = key('r');
+        const first = await state.reserve(k, spec);
+        await state.reserve(k, spec);
+        if (!first.granted) throw new Error('expected a grant');
+        expect(await state.settle(k, first.id, 12.5)).toBeCloseTo(12.5, 9);
+        expect(await state.settle(k, 'no-such-id', 0.25)).toBeCloseTo(12.75, 9);
+      });
+
+      it('seed only a key that holds nothing: the second seeder (another replica) counts nothing twice', async () => {
+        const { state } = await subject();
+        const k = key('seed');
+        expect(await state.seedUsage(k, 60, 60_000)).toBe(true);
+        expect(await state.seedUsage(k, 60, 60_000)).toBe(false);
+        expect(await state.reserve(k, { ...spec, amount: 41 })).toEqual({ granted: false, used: 60 });
+        const reserved = key('seed');
+        await state.reserve(reserved, { ...spec, amount: 10 });
+        expect(await state.seedUsage(reserved, 50)).toBe(false);
+        expect(await state.reserve(reserved, { ...spec, amount: 0 })).toMatchObject({ used: 10 });
+      });
+
+      it('seed again once a retained period has ended', async () => {
+        const { state, advance } = await subject();
+        const k = key('seed');
+        expect(await state.seedUsage(k, 30, 1_000)).toBe(true);
+        advance(1_001);
+        expect(await state.seedUsage(k, 5, 1_000)).toBe(true);
+        expect(await state.reserve(k, { ...spec, amount: 0 })).toMatchObject({ used: 5 });
+      });
+
       it('keep settled usage without retainMs', async () => {
         const { state, advance } = await subject();
         const k = key('r');
@@ -253,6 +284,7 @@ export function stateContract(name: string, make: () => Promise<ContractSubject>
     it('is not degraded while its store answers', async () => {
       const { state } = await subject();
       expect(state.degraded).toBe(false);
+      expect(['memory', 'redis']).toContain(state.backend);
       expect(typeof state.onDegradedChange(() => {})).toBe('function');
     });
   });

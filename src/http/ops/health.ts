@@ -33,6 +33,18 @@ function providersCheck(deps: Deps): Check {
   return { ok: false, detail: providers.length === 0 ? 'no provider configured' : `no usable provider: ${unusable.join(', ')}` };
 }
 
+/**
+ * Shared state away: in `open` mode the replica serves (deciding locally), so it stays in rotation; in `closed` mode
+ * it refuses every limited request with 503, so it reports not ready and a balancer drains it toward replicas that
+ * still reach Redis (if none do, they all answer 503 state_unavailable either way).
+ */
+function stateCheck(deps: Deps): Check {
+  const { state } = deps;
+  if (!state.degraded) return { ok: true, detail: state.backend };
+  const open = state.failureMode === 'open';
+  return { ok: false, degraded: open, detail: open ? 'unreachable: limits decided locally at limit / replicas' : 'unreachable: limited requests refused with 503' };
+}
+
 export function registerHealth(app: FastifyInstance, deps: Deps): void {
   app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? deps.redact(payload) : payload));
 
@@ -40,12 +52,13 @@ export function registerHealth(app: FastifyInstance, deps: Deps): void {
 
   const readySchema = { summary: 'Readiness: 200 while anything can serve (log store possibly degraded), 503 otherwise', tags: ['Operations'], response: { 200: readinessSchema, 503: readinessSchema } };
   app.get('/health/ready', { schema: readySchema }, async (_req, reply) => {
-    const checks: Record<string, Check> = { log_store: await logStoreCheck(deps), providers: providersCheck(deps) };
+    const checks: Record<string, Check> = { log_store: await logStoreCheck(deps), providers: providersCheck(deps), state: stateCheck(deps) };
     const values = Object.values(checks);
     // A check that fails but is served around (degraded) does not take the replica out of rotation.
     const ready = values.every((c) => c.ok || c.degraded === true);
     const status = !ready ? 'not_ready' : values.some((c) => c.degraded) ? 'degraded' : 'ready';
-    return reply.status(ready ? 200 : 503).send({ status, checks });
+    const state = { backend: deps.state.backend, degraded: deps.state.degraded, failure_mode: deps.state.failureMode };
+    return reply.status(ready ? 200 : 503).send({ status, checks, state });
   });
 
   app.get('/health/providers', { schema: { summary: 'Per-provider health: probes, circuits, models', tags: ['Operations'] } }, async () => {

@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors.js';
+import { writeRateLimitHeaders, writeRetryAfterMs } from '../../pipeline/headers.js';
 import type { BucketSpec, StatePort } from '../../state/port.js';
 import { sharedHooks } from './shared-hooks.js';
 
@@ -15,6 +16,9 @@ export interface RateDecision {
   remaining: number;
   /** Whole seconds until the next request would be allowed (0 when allowed). */
   retryAfter: number;
+  retryAfterMs: number;
+  /** ms until the bucket is full again. */
+  resetMs: number;
 }
 
 /**
@@ -34,16 +38,15 @@ export class RequestRateLimit {
   async take(callerId: string): Promise<RateDecision> {
     const decision = await this.state.take(`ratelimit:requests:${callerId}`, 1, this.spec);
     const retryAfter = decision.allowed ? 0 : Math.max(1, Math.ceil(decision.retryAfterSeconds));
-    return { allowed: decision.allowed, remaining: decision.remaining, retryAfter };
+    return { allowed: decision.allowed, remaining: decision.remaining, retryAfter, retryAfterMs: decision.retryAfterSeconds * 1000, resetMs: decision.resetSeconds * 1000 };
   }
 
   /** Takes one request for this caller: sets OpenAI's x-ratelimit-* headers, throws the 429 when over. */
   async check(keyId: string | undefined, ip: string, res: ServerResponse): Promise<void> {
     const decision = await this.take(keyId ?? `ip:${ip}`);
-    // On the raw response, so streamed replies (written with writeHead) carry them too.
-    res.setHeader('x-ratelimit-limit-requests', String(this.perMinute));
-    res.setHeader('x-ratelimit-remaining-requests', String(decision.remaining));
+    writeRateLimitHeaders(res, { limit: this.perMinute, remaining: decision.remaining, resetMs: decision.resetMs }, undefined);
     if (decision.allowed) return;
+    writeRetryAfterMs(res, decision.retryAfterMs);
     throw new GatewayError({
       status: 429,
       type: 'rate_limit_error',

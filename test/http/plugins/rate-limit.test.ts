@@ -1,6 +1,8 @@
 // RATE_LIMIT_RPM: a token bucket per gateway key (per client address without keys) behind the state port; 429
 // rate_limit_exceeded with Retry-After, keys independent, health and metrics never limited.
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestLogs } from '../../../src/request-log/schema.js';
 import { buildApp } from '../../../src/app.js';
 import { createLogger } from '../../../src/logger.js';
 import { RequestRateLimit } from '../../../src/http/plugins/rate-limit.js';
@@ -84,12 +86,17 @@ describe('rate limit on the gateway', () => {
     expect((await fetch(`${gateway.url}/metrics`)).status).toBe(200);
   });
 
-  it('refused requests never reach a provider and are not logged as exchanges', async () => {
+  // Issue 14's contract: a refusal is a log row (429, its code, cost 0), so spend and the console see it.
+  it('refused requests never reach a provider and are logged once, as refusals that cost nothing', async () => {
     await gateway.flushLogs();
     const limited = await chat(gateway, { authorization: `Bearer ${KEY_A}`, 'x-request-id': 'limited-1' });
     expect(limited.status).toBe(429);
     await gateway.flushLogs();
-    expect((await gateway.services.logStore.byId('limited-1')).request).toBeUndefined();
+    const { request, attempts } = await gateway.services.logStore.byId('limited-1');
+    expect(request).toMatchObject({ status: 429, errorCode: 'rate_limit_exceeded', costUsd: 0 });
+    expect(attempts).toEqual([]);
+    const rows = await gateway.services.logStore.database.db.select().from(requestLogs).where(eq(requestLogs.xRequestId, 'limited-1'));
+    expect(rows).toHaveLength(1);
   });
 
   it('without keys, limits per client address', async () => {

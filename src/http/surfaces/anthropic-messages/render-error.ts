@@ -1,6 +1,7 @@
 // GatewayError → Anthropic's error envelope `{"type":"error","error":{type,message}}` with Anthropic's types and
 // statuses (docs.claude.com/en/api/errors; wire doc §3.4): overloaded is 529, which the SDK retries.
 import type { GatewayError } from '../../../errors.js';
+import { defaultRetryAfter } from '../../../errors-limits.js';
 import type { Redact, RenderedError } from '../surface.js';
 
 export type AnthropicErrorType =
@@ -50,6 +51,6 @@ export function renderAnthropicError(err: GatewayError, redact: Redact): Rendere
   const message = err.code === 'invalid_api_key' ? INVALID_KEY_MESSAGE : redact(err.message);
   const headers: Record<string, string> = {};
   if (err.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(err.retryAfter));
-  else if (status === 429 || status === 529) headers['retry-after'] = '1';
+  else if (status === 529 || defaultRetryAfter(err)) headers['retry-after'] = '1';
   return { status, body: { type: 'error', error: { type, message } }, headers };
 }

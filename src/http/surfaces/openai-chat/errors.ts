@@ -1,6 +1,7 @@
 // OpenAI's error envelope ({"error":{message,type,param,code}}), redacted field by field: an upstream may echo a
 // provider key in any of them. Every OpenAI-shaped route (chat, embeddings, models, the simple API) renders with it.
 import type { GatewayError } from '../../../errors.js';
+import { defaultRetryAfter } from '../../../errors-limits.js';
 import { sseData } from '../../../upstream/sse.js';
 import type { Redact, RenderedError } from '../surface.js';
 
@@ -14,7 +15,7 @@ export function renderOpenAIError(err: GatewayError, redact: Redact): RenderedEr
     },
   };
   if (err.retryAfter !== undefined) return { status: err.status, body, headers: { 'retry-after': String(Math.ceil(err.retryAfter)) } };
-  if (err.status === 429 || err.status === 503) return { status: err.status, body, headers: { 'retry-after': '1' } };
+  if (defaultRetryAfter(err)) return { status: err.status, body, headers: { 'retry-after': '1' } };
   return { status: err.status, body };
 }
 

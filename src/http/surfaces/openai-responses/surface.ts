@@ -1,6 +1,7 @@
 // The OpenAI Responses surface (/v1/responses) through the bridge: its four jobs behind the Surface interface.
 // The parsed request, its input items and the echo travel as extras, so a store (next) can keep what it needs.
 import { GatewayError } from '../../../errors.js';
+import { defaultRetryAfter } from '../../../errors-limits.js';
 import { parseOrThrow } from '../../validate.js';
 import { sessionIdOf } from '../openai-chat/surface.js';
 import type { ParsedRequest, RenderContext, Surface } from '../surface.js';
@@ -69,7 +70,7 @@ export const responsesSurface: Surface = {
 
   renderError(err, redact) {
     const body = { error: { message: redact(err.message), type: redact(err.type), param: err.param === null ? null : redact(err.param), code: err.code === null ? null : redact(err.code) } };
-    const retryAfter = err.retryAfter !== undefined ? String(Math.ceil(err.retryAfter)) : err.status === 429 || err.status === 503 ? '1' : undefined;
+    const retryAfter = err.retryAfter !== undefined ? String(Math.ceil(err.retryAfter)) : defaultRetryAfter(err) ? '1' : undefined;
     return { status: err.status, body, ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}) };
   },
 };
