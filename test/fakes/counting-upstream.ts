@@ -3,7 +3,7 @@
 //
 // Each model answers as `behave(model, …)` says: after `delayMs`, JSON, or a stream of `chunks` content chunks
 // `chunkDelayMs` apart, reporting `usage` (in the JSON body, or in the usage chunk when the gateway asks for one).
-// A call counts as in flight from its first byte received until its response ended or its socket closed.
+// A call counts as in flight from its request read until just before its last byte is sent, or its socket closed.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,9 +43,11 @@ async function readJson(req: AsyncIterable<Buffer>): Promise<Record<string, unkn
   }
 }
 
-async function answer(res: ServerResponse, body: Record<string, unknown>, model: string, b: Behaviour): Promise<void> {
+/** `finished` runs just before the last byte is handed to the socket: from then on the gateway may count the call as over. */
+async function answer(res: ServerResponse, body: Record<string, unknown>, model: string, b: Behaviour, finished: () => void): Promise<void> {
   if (b.delayMs > 0) await sleep(b.delayMs);
   if (body.stream !== true) {
+    finished();
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completionBody({ content: 'ok', model, usage: b.usage })));
     return;
   }
@@ -60,6 +62,7 @@ async function answer(res: ServerResponse, body: Record<string, unknown>, model:
   frame(chunkBody({}, { model, id, finishReason: 'stop' }));
   const wantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
   if (wantsUsage) frame(usageChunkBody(b.usage, { model, id }));
+  finished();
   res.end('data: [DONE]\n\n');
 }
 
@@ -83,7 +86,8 @@ export async function startCountingUpstream(): Promise<CountingUpstream> {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not here","type":"invalid_request_error","param":null,"code":null}}');
       return;
     }
-    // Counted once the (small) body names the model, and until the response closed by either side.
+    // Counted once the (small) body names the model; the count drops before the answer's end is written, so a
+    // gateway that frees its lease on seeing the end can never be ahead of the count (the fake shares a busy process).
     let model = '';
     let c: ModelCounts | undefined;
     const done = () => {
@@ -98,7 +102,7 @@ export async function startCountingUpstream(): Promise<CountingUpstream> {
       c.inFlight++;
       c.maxInFlight = Math.max(c.maxInFlight, c.inFlight);
       if (res.destroyed) return done();
-      return answer(res, body, model, behaviours.get(model) ?? DEFAULT);
+      return answer(res, body, model, behaviours.get(model) ?? DEFAULT, done);
     }).catch(() => res.destroy());
   });
   server.on('connection', (socket) => {

@@ -177,12 +177,22 @@ export class Cluster {
     return { replica, status: res.status, headers: res.headers, text, ms: performance.now() - started };
   }
 
-  /** One sample of a metric on one replica's /metrics (undefined when the series is absent). */
-  async metric(replica: number, name: string, labels = ''): Promise<number | undefined> {
+  /** A metric on one replica's /metrics: the series with exactly `labels`, or without them the sum of every series. */
+  async metric(replica: number, name: string, labels?: string): Promise<number | undefined> {
     const res = await fetch(`${this.replicas[replica]!.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-    const series = `${name}${labels ? `{${labels}}` : ''}`;
-    const line = (await res.text()).split('\n').find((l) => l.startsWith(`${series} `));
-    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    const lines = (await res.text()).split('\n');
+    if (labels !== undefined) {
+      const line = lines.find((l) => l.startsWith(`${name}{${labels}} `));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    const series = lines.filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return series.length === 0 ? undefined : series.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  }
+
+  /** Decisions any replica made without Redis (locally or refused) since it started. */
+  async degradedDecisions(): Promise<number> {
+    const counts = await Promise.all(this.replicas.map((r) => this.metric(r.index, 'gateway_state_degraded_decisions_total')));
+    return counts.reduce<number>((sum, n) => sum + (n ?? 0), 0);
   }
 
   async query<T extends object>(text: string, values: unknown[] = []): Promise<T[]> {

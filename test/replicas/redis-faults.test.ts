@@ -11,7 +11,11 @@ const OPEN = 0;
 const CLOSED = 1;
 const COMMAND_TIMEOUT_MS = 200;
 const UPSTREAM_MS = 50;
-/** The machine is loaded (two cores, other suites): what a healthy answer may take beyond the two figures above. */
+/**
+ * What an answer may take beyond the slowest healthy answer plus the command timeout: the machine is loaded (two
+ * cores, other suites), so the healthy answers set the base. A request that waited on Redis (a reconnect, a queue
+ * of commands) would take seconds more.
+ */
 const LOAD_MARGIN_MS = 1_000;
 
 let redis: ThrowawayRedis;
@@ -96,7 +100,7 @@ interface Outage {
 
 /** Load through healthy → fault → recovered; asserts what each failure mode answered, prints the figures. */
 async function outage(o: Outage): Promise<void> {
-  const traffic = load(3);
+  const traffic = load(2);
   let away = false;
   try {
     await sleep(1_500);
@@ -105,7 +109,7 @@ async function outage(o: Outage): Promise<void> {
     await o.fault();
     const openDegradedAfter = await until('the open replica to report degraded', () => degraded(OPEN), 10_000);
     await until('the closed replica to refuse', async () => traffic.samples.some((s) => s.replica === CLOSED && s.at > faultAt && s.status === 503), 10_000);
-    expect(await degraded(CLOSED)).toBe(true);
+    expect(await degraded(CLOSED), 'the closed replica reports gateway_state_degraded 1').toBe(true);
     expect(await readyState(OPEN)).toEqual({ backend: 'redis', degraded: true, failure_mode: 'open' });
     expect(await readyState(CLOSED)).toEqual({ backend: 'redis', degraded: true, failure_mode: 'closed' });
     await sleep(1_500);
@@ -140,18 +144,19 @@ function check(label: string, samples: Sample[], t: { faultAt: number; recoverAt
   const healthyMax = Math.max(...samples.filter((s) => s.at < faultAt).map((s) => s.ms));
   console.info(
     `[replicas] redis ${label}: open replica ${open.filter((s) => s.status === 200).length}/${open.length} answered 200, degraded after ${openDegradedAfter.toFixed(0)} ms; ` +
-      `closed replica ${refused.length} × 503; max latency ${maxMs.toFixed(0)} ms while away (healthy max ${healthyMax.toFixed(0)} ms, bound ${COMMAND_TIMEOUT_MS}+${UPSTREAM_MS} ms + ${LOAD_MARGIN_MS} ms load margin); recovered ${recoveredAfter.toFixed(0)} ms after Redis returned`,
+      `closed replica ${refused.length} × 503; max latency ${maxMs.toFixed(0)} ms while away (healthy max ${healthyMax.toFixed(0)} ms, bound healthy max + ${COMMAND_TIMEOUT_MS} ms + ${LOAD_MARGIN_MS} ms load margin); recovered ${recoveredAfter.toFixed(0)} ms after Redis returned`,
   );
 
-  expect(open.every((s) => s.status === 200)).toBe(true);
-  expect(during.some((s) => s.replica === OPEN)).toBe(true);
-  expect(closed.every((s) => s.status === 200 || s.status === 503)).toBe(true);
+  const shown = (list: Sample[]) => list.map((s) => `${s.status} ${s.text.slice(0, 200)}`);
+  expect(shown(open.filter((s) => s.status !== 200)), 'the open replica answered something else than 200').toEqual([]);
+  expect(during.some((s) => s.replica === OPEN), 'the open replica answered nothing while Redis was away').toBe(true);
+  expect(shown(closed.filter((s) => s.status !== 200 && s.status !== 503)), 'the closed replica answered something else than 200 or 503').toEqual([]);
   expect(refused.length).toBeGreaterThan(0);
   for (const s of refused) {
     expect(s.headers.get('retry-after')).toBe('1');
     expect(JSON.parse(s.text)).toMatchObject({ error: { code: 'state_unavailable' } });
   }
-  expect(maxMs).toBeLessThanOrEqual(COMMAND_TIMEOUT_MS + UPSTREAM_MS + LOAD_MARGIN_MS);
+  expect(maxMs).toBeLessThanOrEqual(Math.max(healthyMax, UPSTREAM_MS) + COMMAND_TIMEOUT_MS + LOAD_MARGIN_MS);
   return refused.length;
 }
 

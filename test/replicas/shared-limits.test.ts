@@ -24,6 +24,9 @@ beforeAll(async () => {
     label: 'limits',
     replicas: REPLICAS,
     upstream,
+    // Sharing is what this file tests, so Redis must count as healthy throughout: on a loaded machine an event loop
+    // stalls for hundreds of ms, and the default 200 ms would flap into local decisions (redis-faults.test.ts covers those).
+    env: { REDIS_COMMAND_TIMEOUT_MS: '2000' },
     prices: { 'rpm-model': { input: 0, output: 0 }, 'budget-model': { input: 0, output: 20 }, 'parallel-model': { input: 0, output: 0 } },
   });
 }, 200_000);
@@ -95,8 +98,10 @@ describe(`${REPLICAS} replicas sharing Redis and Postgres`, () => {
     console.info(`[replicas] rpm: ${admitted} of ${answers.length} admitted in ${seconds.toFixed(1)} s over ${REPLICAS} replicas (limit 100/min)`, tally(answers));
 
     expect(new Set(answers.map((a) => a.replica)).size).toBe(REPLICAS);
-    expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
-    expect(admitted).toBeLessThanOrEqual(101);
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429).map((a) => `${a.status} ${a.text}`)).toEqual([]);
+    expect(await cluster.degradedDecisions(), 'Redis counted as away during the run: decisions were local').toBe(0);
+    // 101 when the attempts take the 10 s asked for; a loaded machine that needs longer earns the refill of the extra time.
+    expect(admitted).toBeLessThanOrEqual(101 + Math.floor((100 / 60) * Math.max(0, seconds - 10)));
     // Any limiter of 100 per minute admits its steady rate over 10 s; one that refuses everything is broken too.
     expect(admitted).toBeGreaterThanOrEqual(16);
     // Refused before the upstream: it saw exactly the admitted calls.
@@ -125,7 +130,8 @@ describe(`${REPLICAS} replicas sharing Redis and Postgres`, () => {
       tally(answers),
     );
 
-    expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429).map((a) => `${a.status} ${a.text}`)).toEqual([]);
+    expect(await cluster.degradedDecisions(), 'Redis counted as away during the run: decisions were local').toBe(0);
     for (const a of admitted) expect(a.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     for (const a of answers.filter((x) => x.status === 429)) expect(errorOf(a)).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
     expect(upstream.counts('budget-model').calls).toBe(admitted.length);
@@ -149,6 +155,7 @@ describe(`${REPLICAS} replicas sharing Redis and Postgres`, () => {
     const admitted = [...first, ...second].filter((a) => a.status === 200).length;
     console.info(`[replicas] parallel: max ${maxInFlight} upstream calls in flight (limit 5), ${admitted} of 70 admitted`, tally(first), tally(second));
 
+    expect(await cluster.degradedDecisions(), 'Redis counted as away during the run: decisions were local').toBe(0);
     expect(maxInFlight).toBeLessThanOrEqual(5);
     expect(maxInFlight).toBeGreaterThanOrEqual(2);
     expect(calls).toBe(admitted);
