@@ -74,6 +74,7 @@ async function onServer<T>(run: (client: pg.Client) => Promise<T>, url = SERVER_
 
 export class Cluster {
   private turn = 0;
+  private keep = false;
 
   private constructor(
     readonly replicas: Replica[],
@@ -209,10 +210,16 @@ export class Cluster {
     }
   }
 
+  /** Keeps the gateways' log files after stop (a test failed: they say why), and prints where they are. */
+  keepLogs(): void {
+    this.keep = true;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.replicas.map((r) => stopProcess(r.proc, 5_000)));
     await onServer((c) => c.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`)).catch(() => undefined);
     await deletePrefix(this.prefix).catch(() => undefined);
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.keep) console.info(`[replicas] gateway logs kept in ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }

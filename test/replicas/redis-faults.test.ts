@@ -2,7 +2,7 @@
 // gateway processes on it: one in REDIS_FAILURE_MODE=open keeps answering and reports itself degraded, one in
 // closed answers 503 state_unavailable with Retry-After; no request waits much past the command timeout plus the
 // upstream's time; both recover on their own when Redis is back. Prints what it measured (`[replicas] …`).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCountingUpstream, type CountingUpstream } from '../fakes/counting-upstream.js';
 import { throwawayRedis, type ThrowawayRedis } from '../state/redis-helpers.js';
 import { Cluster, type Answer } from './cluster.js';
@@ -40,6 +40,8 @@ beforeAll(async () => {
   // Limits far above the load, so that every answer but a fault's is a 200, and every request asks the state.
   key = (await cluster.createKey({ rpm: 1_000_000, max_parallel: 1_000 })).key;
 }, 200_000);
+
+beforeEach(({ onTestFailed }) => onTestFailed(() => cluster.keepLogs()));
 
 afterAll(async () => {
   await cluster?.stop();

@@ -2,7 +2,7 @@
 // budget and parallel limit hold for the whole cluster (not N× the limit), and a revocation reaches every replica.
 // Each scenario prints what it measured (`[replicas] …`), the figures the issue's closing note asks for.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCountingUpstream, type CountingUpstream } from '../fakes/counting-upstream.js';
 import { SHARED_REDIS_URL } from '../state/redis-helpers.js';
 import { Cluster, type Answer } from './cluster.js';
@@ -30,6 +30,8 @@ beforeAll(async () => {
     prices: { 'rpm-model': { input: 0, output: 0 }, 'budget-model': { input: 0, output: 20 }, 'parallel-model': { input: 0, output: 0 } },
   });
 }, 200_000);
+
+beforeEach(({ onTestFailed }) => onTestFailed(() => cluster.keepLogs()));
 
 afterAll(async () => {
   await cluster?.stop();
