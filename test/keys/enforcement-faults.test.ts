@@ -74,6 +74,23 @@ describe('Redis away', () => {
     expect((await ready(gateway)).status).toBe(200);
   }, 60_000);
 
+  it('closed, Redis hung (no answer, connections open): 503 within the command timeout, never a hang', async () => {
+    const gateway = await gatewayIn('closed');
+    const { key } = await keyWith(gateway, { rpm: 100, max_parallel: 5 });
+    expect((await ask(gateway, key)).status).toBe(200);
+    redis.freeze();
+    try {
+      let refused: Awaited<ReturnType<typeof ask>> | undefined;
+      const { ms } = await timed(async () => void (refused = await ask(gateway, key)));
+      expect(refused?.status).toBe(503);
+      expect(refused?.body.error.code).toBe('state_unavailable');
+      expect(ms).toBeLessThan(2_000);
+    } finally {
+      redis.thaw();
+    }
+    await eventually(async () => ((await ask(gateway, key)).status === 200 ? true : undefined), 10_000);
+  }, 60_000);
+
   it('open: serves while Redis is away at limit ÷ replicas, gauge 1, ready 200; recovers when it returns', async () => {
     const gateway = await gatewayIn('open');
     const { key } = await keyWith(gateway, { rpm: 4 });

@@ -80,6 +80,8 @@ describe('/v1/messages → anthropic, relayed untranslated', () => {
     expect(await res.text()).toBe(SSE_ANSWER);
     const row = await loggedUsage(res.headers.get('x-request-id')!);
     expect(row).toMatchObject({ provider: 'anthropic', status: 200, promptTokens: 4605, completionTokens: 9, cachedTokens: 3400, finishReason: 'end_turn' });
+    // Priced like a translated answer (a budget settles it), not left without a cost.
+    expect(row?.costUsd).toBeGreaterThan(0);
   });
 
   it('an upstream error keeps its status in the Anthropic envelope', async () => {
