@@ -8,10 +8,12 @@ WORKDIR /app
 # Lockfile first so the dependency layer is cached until package*.json change.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
+# Sources and configs: src/ and tsconfig*.json for the server, ui/ (with ui/vite.config.ts) for the console.
 COPY . .
+# tsc into dist/, then vite builds the console into dist/ui
 RUN npm run build
 
-# ---- runtime: production dependencies, compiled JS and the SQL migrations (applied by the app at start) ----
+# ---- runtime: production dependencies, compiled JS with the built console (dist/ui), and the SQL migrations ----
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app

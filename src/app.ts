@@ -1,13 +1,12 @@
 // buildApp(deps): the Fastify instance with its scopes, plugins and routes. It never listens.
-// Scopes: the root (request id, CORS, unknown routes, docs); open ops routes (health, metrics); the admin API behind
-// the admin key (only when one is set); keyed routes
+// Scopes: the root (request id, CORS, unknown routes, docs); open ops routes (health, metrics); the console (the admin
+// API behind the admin key or open on a keyless loopback start, and /ui); keyed routes
 // behind the auth plugin: the surfaces run by the exchange pipeline, and the plain keyed routes (models, history)
 // behind the rate-limit plugin. Each surface answers errors in its own envelope.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Deps } from './deps.js';
-import { registerAdmin } from './http/admin/index.js';
 import { errorHandlerFor } from './http/errors.js';
 import { registerHealth } from './http/ops/health.js';
 import { registerMetrics } from './http/ops/metrics.js';
@@ -30,6 +29,7 @@ import { registerResponses } from './http/surfaces/openai-responses/routes.js';
 import type { SurfaceDeps, SurfaceRoutes } from './http/surfaces/serve.js';
 import { registerHistory, registerSimpleApi } from './http/surfaces/simple/routes.js';
 import { registerWebSocket } from './http/surfaces/ws/routes.js';
+import { registerConsole } from './http/ui/index.js';
 import { createPipeline } from './pipeline/index.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -85,7 +85,8 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
       });
     void opsScope(registerHealth);
     void opsScope(registerMetrics);
-    registerAdmin(root, deps);
+    // The admin API and the console at /ui (its files, its session cookie).
+    registerConsole(root, deps);
     // Its own key lookup (query token, subprotocol) before the upgrade: outside the keyed scope's header-only auth.
     registerWebSocket(root, { deps, pipeline: createPipeline(deps) });
     void root.register(async (keyed) => {

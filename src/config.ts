@@ -90,6 +90,8 @@ export interface Config {
   apiKeys: string[];
   /** GATEWAY_ADMIN_KEY: the one key that reaches /admin/*, and reads every key's history and sessions. */
   adminKey: string | undefined;
+  /** CONSOLE_SESSION_SECRET: signs console session cookies; unset → random per process (sessions end on restart). */
+  consoleSessionSecret: string | undefined;
   allowNoAuth: boolean;
   logLevel: string;
   databaseUrl: string | undefined;
@@ -219,6 +221,7 @@ export function loadConfig(givenEnv: NodeJS.ProcessEnv = process.env): Config {
     host,
     apiKeys,
     adminKey,
+    consoleSessionSecret: env.CONSOLE_SESSION_SECRET?.trim() || undefined,
     allowNoAuth,
     logLevel: env.LOG_LEVEL || 'info',
     databaseUrl: env.DATABASE_URL || undefined,

@@ -20,6 +20,10 @@ interface Cached {
 
 export class KeyDirectory {
   private readonly cache = new Map<string, Cached>();
+  /** Loads under way by hash: concurrent misses of one key share one store read (a burst would drain the pool). */
+  private readonly loading = new Map<string, Promise<Principal | null>>();
+  /** Bumped by every change: a read that began before one is not cached, nor joined by later lookups. */
+  private generation = 0;
   private unsubscribe: Unsubscribe | undefined;
   private stopDegradedWatch: (() => void) | undefined;
 
@@ -42,9 +46,17 @@ export class KeyDirectory {
     const now = Date.now();
     let entry = this.cache.get(hash);
     if (!entry || entry.until <= now) {
-      entry = { principal: await this.load(hash), until: now + this.ttlMs };
-      if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-      this.cache.set(hash, entry);
+      const generation = this.generation;
+      let loading = this.loading.get(hash);
+      if (!loading) {
+        const read = this.load(hash).finally(() => this.loading.get(hash) === read && this.loading.delete(hash));
+        this.loading.set(hash, (loading = read));
+      }
+      entry = { principal: await loading, until: now + this.ttlMs };
+      if (generation === this.generation) {
+        if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+        this.cache.set(hash, entry);
+      }
     }
     const principal = entry.principal;
     if (!principal || principal.revoked) return undefined;
@@ -64,6 +76,8 @@ export class KeyDirectory {
   }
 
   private forget(id: string): void {
+    this.generation++;
+    this.loading.clear();
     if (id === FLUSH) return this.cache.clear();
     for (const [hash, entry] of this.cache) {
       if (entry.principal && (entry.principal.keyId === id || entry.principal.teamId === id)) this.cache.delete(hash);

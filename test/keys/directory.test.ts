@@ -57,6 +57,33 @@ describe('KeyDirectory', () => {
     await there.close();
   });
 
+  it('serves a burst of lookups of one uncached key with one store read, and never caches a read older than a change', async () => {
+    const store = storeWith({});
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const byHash = store.byHash.bind(store);
+    store.byHash = async (hash: string) => {
+      const found = byHash(hash);
+      await gate;
+      return found;
+    };
+    const directory = new KeyDirectory(store as unknown as KeyStore, flippableState());
+    await directory.start();
+    const burst = Array.from({ length: 50 }, () => directory.lookup(KEY));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(store.reads).toBe(1);
+    // Revoked while the read is in flight: the burst gets the old row, but nothing after it may.
+    store.key.revokedAt = new Date();
+    await directory.changed('vk_1');
+    const after = directory.lookup(KEY);
+    release();
+    expect((await Promise.all(burst)).every((p) => p?.keyId === 'vk_1')).toBe(true);
+    expect(await after).toBeUndefined();
+    expect(await directory.lookup(KEY)).toBeUndefined();
+    expect(store.reads).toBe(2);
+    await directory.close();
+  });
+
   it('drops every key of a team when the team changes, and everything when the store comes back', async () => {
     const store = storeWith({});
     const state = flippableState();
