@@ -4,9 +4,8 @@
 import { GatewayError } from '../errors.js';
 import type { StatePort } from '../state/port.js';
 import { budgetKey, hasBudget, type Subject } from './enforcer.js';
-import { periodAt } from './periods.js';
+import { budgetRetainMs, periodAt } from './periods.js';
 
-const DAY_MS = 86_400_000;
 const MAX_REMEMBERED = 50_000;
 
 /** USD recorded for a key or team since a moment (spend-rollups.ts behind it). */
@@ -38,7 +37,7 @@ export class BudgetSeeder {
       const key = budgetKey(s, s.limits.budgetPeriod, span);
       const known = this.seeded.get(key);
       if (known === true) continue;
-      (pending ??= []).push(known ?? this.seed(s, key, new Date(span.start), span.end === undefined ? undefined : span.end - now + DAY_MS));
+      (pending ??= []).push(known ?? this.seed(s, key, new Date(span.start), budgetRetainMs(span, now)));
     }
     return pending && Promise.all(pending).then(() => undefined);
   }

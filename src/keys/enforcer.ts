@@ -7,11 +7,10 @@ import type { RateWindow } from '../pipeline/headers.js';
 import type { StatePort } from '../state/port.js';
 import type { BudgetSeeder } from './budget-seed.js';
 import type { BudgetPeriod, Limits } from './limits.js';
-import { periodAt, type PeriodSpan } from './periods.js';
+import { budgetRetainMs, DAY_MS, periodAt, type PeriodSpan } from './periods.js';
 import type { Principal } from './principal.js';
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 // A reserve of nothing would fit a budget that is exactly spent; the least amount keeps "spent" meaning refused.
 const LEAST_USD = 1e-9;
 
@@ -182,7 +181,7 @@ export class Enforcer {
     const span = periodAt(period, now);
     const key = budgetKey(s, period, span);
     const amount = Math.max(costUsd ?? 0, LEAST_USD);
-    const retainMs = span.end === undefined ? undefined : span.end - now + DAY_MS;
+    const retainMs = budgetRetainMs(span, now);
     // Sums of float prices drift by ulps (49 × 0.02 > 0.98): without the slack the last affordable request is refused.
     const r = await this.state.reserve(key, { amount, limit: budgetUsd + LEAST_USD, ttlMs: this.options.holdTtlMs, retainMs });
     if (!r.granted) return { kind: 'budget', refusal: budgetExceeded(s.kind, budgetUsd, period, span.end === undefined ? undefined : span.end - now) };

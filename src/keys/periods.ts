@@ -8,7 +8,15 @@ export interface PeriodSpan {
   end: number | undefined;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
+
+/**
+ * How long a budget's counters outlive its period: a day past its end (clocks of replicas differ), never for `total`.
+ * The seed and the reservation must agree, or the seeded spend would lapse before the spend reserved on top of it.
+ */
+export function budgetRetainMs(span: PeriodSpan, now: number): number | undefined {
+  return span.end === undefined ? undefined : span.end - now + DAY_MS;
+}
 
 export function periodAt(period: BudgetPeriod, now: number): PeriodSpan {
   const d = new Date(now);

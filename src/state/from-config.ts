@@ -7,11 +7,6 @@ import { createMemoryState } from './memory.js';
 import type { StatePort } from './port.js';
 import { createRedisState } from './redis.js';
 
-export interface StateDescription {
-  backend: 'redis' | 'memory';
-  failure_mode: StateConfig['failureMode'];
-}
-
 export async function stateFromConfig(config: StateConfig, log: StateLog, metrics: Metrics): Promise<StatePort> {
   if (!config.redisUrl) return createMemoryState({ log });
   return createRedisState({
