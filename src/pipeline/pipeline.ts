@@ -158,9 +158,11 @@ export class Pipeline {
 
   private async relayed(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {
     await relay(x, writer, (err, progress) => surface.openStream({ ...renderContext(x, parsed), relayed: progress }).error(err, this.deps.redact));
-    // Priced like any answer, so a budget settles what a native pass-through really cost.
+    // Priced like any answer, so a budget settles what a native pass-through really cost; a relay cut before its
+    // usage event is billed on what was streamed, as the chat path is (else a cut stream would cost the budget nothing).
     const o = x.outcome;
-    if (o?.usage && o.provider && o.model) o.costUsd = exchangeCost(this.deps.prices, this.deps.registry, o.provider, o.model, o.usage);
+    const billed = o?.usage ?? (o?.partial ? estimatedUsage(x.context.request, o.content ?? '') : undefined);
+    if (o && billed && o.provider && o.model) o.costUsd = exchangeCost(this.deps.prices, this.deps.registry, o.provider, o.model, billed);
     this.leave(x);
   }
 

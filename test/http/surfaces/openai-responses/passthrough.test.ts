@@ -123,6 +123,8 @@ describe('Responses pass-through to OpenAI', () => {
     expect(events).toHaveLength(5);
     const row = await rowOf(res);
     expect(row).toMatchObject({ status: 502, content: 'w1 w2 w3 ' });
+    // No usage event came: billed on what was streamed, so a budget is charged for a cut stream.
+    expect(row?.costUsd).toBeGreaterThan(0);
   });
 
   it('an upstream that ends cleanly before its final event is a failure too, and the openai client says so', async () => {
