@@ -127,11 +127,27 @@ export class Router {
     return relayHandle(result, this.health);
   }
 
-  /** Whether the plan's first deployment speaks the dialect natively (then the request is relayed, not translated). */
-  relays(dialect: string, plan: RoutePlan): boolean {
-    const first = plan.targets[0];
-    const provider = first && this.registry.get(first.provider);
-    return provider !== undefined && speaks(provider, dialect);
+  /**
+   * How a request in this dialect goes out: undefined when the plan's first known deployment does not speak it
+   * natively (translate for all); else the deployments that do (relayed), and the others (translated, tried only
+   * when every native one failed, so a mixed plan keeps its fallback).
+   */
+  relayPlan(dialect: string, plan: RoutePlan): { native: RoutePlan; translated: RoutePlan | undefined } | undefined {
+    const native: Target[] = [];
+    const translated: Target[] = [];
+    for (const target of plan.targets) {
+      const provider = this.registry.get(target.provider);
+      if (provider === undefined) continue;
+      (speaks(provider, dialect) ? native : translated).push(target);
+    }
+    const first = plan.targets.find((t) => this.registry.get(t.provider) !== undefined);
+    if (first === undefined || !native.includes(first)) return undefined;
+    return { native: { ...plan, targets: native }, translated: translated.length > 0 ? { ...plan, targets: translated } : undefined };
+  }
+
+  /** A fallback across runs (the relayed deployments all failed, a translated one is tried): counted as any other. */
+  fellBack(from: Target, to: Target): void {
+    this.observer.fallback?.(from, to);
   }
 
   /** A one-shot call's success: the upstream is done with, and its health hears of it. */
