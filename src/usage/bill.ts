@@ -4,10 +4,9 @@
 import type { ProviderRegistry } from '../providers/registry.js';
 import { contentText, type ChatRequest } from '../schemas/chat-request.js';
 import { costOf, type BillableUsage, type PriceBook } from './cost.js';
+import { estimateTokens } from './estimate.js';
 
-const CHARS_PER_TOKEN = 4;
-
-export const estimateTokens = (text: string): number => Math.ceil(text.length / CHARS_PER_TOKEN);
+export { estimateTokens };
 
 /** Usage estimated from the request's messages and the text streamed so far. */
 export function estimatedUsage(request: ChatRequest | undefined, generated: string): BillableUsage {

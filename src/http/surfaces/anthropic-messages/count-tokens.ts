@@ -1,9 +1,8 @@
 // The input-token estimate /v1/messages/count_tokens answers for every provider this round: ≈4 characters per
 // token over system, messages and tools (OpenAI's and Anthropic's rule of thumb for English text and code), plus a
 // flat allowance per image or PDF, whose real cost depends on pixels and pages the gateway does not decode.
+import { CHARS_PER_TOKEN } from '../../../usage/estimate.js';
 import type { ContentBlock, CountTokensRequest } from './wire.js';
-
-export const CHARS_PER_TOKEN = 4;
 /** Anthropic's documented cost of a ~1.15-megapixel image (width × height / 750), the size most clients send. */
 export const MEDIA_TOKENS = 1600;
 

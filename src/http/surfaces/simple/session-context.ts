@@ -4,11 +4,10 @@
 import type { Deps } from '../../../deps.js';
 import type { SessionTurn } from '../../../request-log/store.js';
 import type { ChatMessage } from '../../../schemas/chat-request.js';
+import { estimateTokens } from '../../../usage/estimate.js';
 
 /** More turns than any budget keeps in practice; bounds the read however long a session grows. */
 const MAX_TURNS_READ = 200;
-
-export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
 /** The newest turns that fit the budget (a turn is kept whole or not at all), oldest first. */
 export function fitTurns(newestFirst: readonly SessionTurn[], budgetTokens: number): SessionTurn[] {
