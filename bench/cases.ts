@@ -2,10 +2,11 @@
 // is called for it, which floor run it is compared with, and the plan that turns `--scenarios` into runs per target.
 import { CHAT, type Dialect, type Endpoint } from './checks.js';
 import { MESSAGES, RESPONSES } from './dialects.js';
+import { SIMPLE, SIMPLE_SESSION } from './simple-api.js';
 import type { CaseRef, Goal } from './report.js';
 import type { TargetName } from './targets.js';
 
-export const GROUPS = ['chat', 'responses', 'messages', 'governance'] as const;
+export const GROUPS = ['chat', 'responses', 'messages', 'governance', 'simple'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** How a started target is reached: its origin, the fake upstream's, and the keys it accepts. */
@@ -43,6 +44,20 @@ const portkey = (reach: Reach, provider: string) => ({ ...bearer(reach.apiKey), 
 // The new surfaces share chat's pipeline, routing and log store: one store is enough to price each of them, and
 // c128 on two cores only queues (same req/s as c32), so they run at 1 and 32 connections unless told otherwise.
 const SURFACE_CONNECTIONS = [1, 32];
+
+/** The simple API (/api/ask, /api/streaming) on the gateway, priced against `comparedWith` on the same gateway. */
+function simpleCase(name: string, label: string, comparedWith: string, dialect: Dialect): Case {
+  return {
+    name,
+    group: 'simple',
+    label,
+    floorCase: 'chat',
+    comparedWith,
+    goal: { text: 'a stated cost (no goal set)' },
+    connections: SURFACE_CONNECTIONS,
+    endpoint: (t, r) => (t === 'gateway-pg' ? ep(r, dialect, 'openai/bench-model', {}) : "the simple API is the gateway's own"),
+  };
+}
 
 export const CASES: readonly Case[] = [
   {
@@ -121,6 +136,8 @@ export const CASES: readonly Case[] = [
     endpoint: (t, r) =>
       t === 'gateway-pg' && r.virtualKey ? ep(r, CHAT, 'openai/bench-model', bearer(r.virtualKey)) : t === 'portkey' ? "Portkey's open-source gateway has no virtual keys, limits or budgets" : 'gateway-pg only',
   },
+  simpleCase('ask', 'simple ask', 'chat', SIMPLE),
+  simpleCase('ask-session', 'simple ask in a session', 'ask', SIMPLE_SESSION),
 ];
 
 export const caseRef = (c: Case): CaseRef => ({ case: c.name, order: CASES.indexOf(c), label: c.label, floorCase: c.floorCase, ...(c.comparedWith ? { comparedWith: c.comparedWith, goal: c.goal } : {}) });

@@ -4,8 +4,10 @@ import { STREAM_CONTENT_CHUNKS } from './fake-wire.js';
 
 /** One inbound dialect as the benchmark speaks it: where to post, what, and how to tell a correct answer. */
 export interface Dialect {
-  name: 'chat' | 'responses' | 'messages';
+  name: 'chat' | 'responses' | 'messages' | 'simple';
   path: string;
+  /** Where streams are posted, when not to `path` (the simple API's /api/streaming). */
+  streamPath?: string;
   body: (model: string, stream: boolean) => string;
   checkJson: (text: string) => string | null;
   checkStream: (text: string) => string | null;
@@ -18,6 +20,15 @@ export interface Endpoint {
   headers: Record<string, string>;
   model: string;
   dialect: Dialect;
+}
+
+/** The endpoint a request of this mode is posted to. */
+export function forMode(ep: Endpoint, stream: boolean): Endpoint {
+  const streamPath = ep.dialect.streamPath;
+  if (!stream || !streamPath) return ep;
+  const url = new URL(ep.url);
+  url.pathname = streamPath;
+  return { ...ep, url: url.toString() };
 }
 
 export const EXPECTED_TEXT = Array.from({ length: STREAM_CONTENT_CHUNKS }, (_, i) => `tok${i} `).join('');
@@ -96,7 +107,8 @@ export function sseEvents(text: string): { event?: string; data: string }[] {
 }
 
 /** One request, fully checked; throws with the reason when the target does not answer correctly. */
-export async function verify(ep: Endpoint, stream: boolean): Promise<void> {
+export async function verify(endpoint: Endpoint, stream: boolean): Promise<void> {
+  const ep = forMode(endpoint, stream);
   const res = await fetch(ep.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...ep.headers },

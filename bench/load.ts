@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { percentile } from './report.js';
-import type { Endpoint } from './checks.js';
+import { forMode, type Endpoint } from './checks.js';
 
 export interface LoadResult {
   sent: number;
@@ -61,7 +61,8 @@ export function runLoad(ep: Endpoint, body: string, connections: number, duratio
 }
 
 /** Closed-loop streaming clients (one per connection) timing the first body byte; bodies are checked cheaply. */
-export async function runTtft(ep: Endpoint, connections: number, durationSec: number): Promise<TtftResult> {
+export async function runTtft(endpoint: Endpoint, connections: number, durationSec: number): Promise<TtftResult> {
+  const ep = forMode(endpoint, true);
   const url = new URL(ep.url);
   const pool = new Pool(url.origin, { connections, keepAliveTimeout: 30_000 });
   const body = ep.dialect.body(ep.model, true);

@@ -1,7 +1,7 @@
 // One measured scenario against a started target: warm-up, autocannon window with /proc sampling, TTFT loop, log drain.
 import { runLoad, runTtft } from './load.js';
 import { type Managed, readCpuMs, readCpuMsByComm, readSystemBusyMs, sampleRss } from './processes.js';
-import type { Endpoint } from './checks.js';
+import { forMode, type Endpoint } from './checks.js';
 import { type CaseRef, type Mode, type ScenarioResult, rowName } from './report.js';
 import type { Started } from './targets.js';
 
@@ -29,7 +29,7 @@ export async function settledCount(count: () => Promise<number>, expected: numbe
 export async function runScenario(
   name: string,
   target: Started,
-  endpoint: Endpoint,
+  anyMode: Endpoint,
   kase: CaseRef,
   upstream: Managed,
   mode: Mode,
@@ -37,6 +37,7 @@ export async function runScenario(
   durations: Durations,
 ): Promise<{ result: ScenarioResult; made: number }> {
   const { proc } = target;
+  const endpoint = forMode(anyMode, mode === 'stream');
   const body = endpoint.dialect.body(endpoint.model, mode === 'stream');
   const rss = sampleRss(proc.pid);
   const rowsBefore = await target.countRows?.();

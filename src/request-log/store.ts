@@ -76,14 +76,15 @@ export class LogStore {
   }
 
   /** A session's answered turns of this key, newest first (failed and cut-off answers are no memory to keep). */
-  async sessionTurns(keyId: string | undefined, sessionId: string, limit: number): Promise<SessionTurn[]> {
+  /** The session's answered turns, newest first, with their row ids (a reader merging queued rows drops repeats). */
+  async sessionTurns(keyId: string | undefined, sessionId: string, limit: number): Promise<Array<SessionTurn & { id: string }>> {
     const rows = await this.database.db
-      .select({ question: requestLogs.question, answer: requestLogs.content })
+      .select({ id: requestLogs.id, question: requestLogs.question, answer: requestLogs.content })
       .from(requestLogs)
       .where(and(ownSession(keyId, sessionId), eq(requestLogs.status, 200), eq(requestLogs.partial, false), isNotNull(requestLogs.question), isNotNull(requestLogs.content)))
       .orderBy(desc(requestLogs.createdAt))
       .limit(limit);
-    return rows as SessionTurn[];
+    return rows as Array<SessionTurn & { id: string }>;
   }
 
   /** Forgets a session of this key: its rows go (their attempts stay, anonymous). Returns how many were deleted. */

@@ -113,6 +113,11 @@ export class LogWriter {
     return { queued: this.queue.length, spilled: this.spill?.count() ?? 0, ...this.counts, degraded: this.degradedSince !== undefined };
   }
 
+  /** Queued entries not yet known written that match, oldest first: for readers that must see this process's writes. */
+  pending(match: (entry: LogEntry) => boolean): LogEntry[] {
+    return this.queue.filter(match);
+  }
+
   enqueue(entry: LogEntry): void {
     if (this.sealed || this.queue.length >= (this.options.maxQueue ?? 10_000)) {
       this.toSpill([entry]);

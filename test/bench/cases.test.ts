@@ -39,7 +39,7 @@ describe('plan', () => {
 
 describe('parseGroups', () => {
   it('takes every group by default and refuses an unknown one', () => {
-    expect(parseGroups(undefined)).toEqual(['chat', 'responses', 'messages', 'governance']);
+    expect(parseGroups(undefined)).toEqual(['chat', 'responses', 'messages', 'governance', 'simple']);
     expect(parseGroups('responses, governance')).toEqual(['responses', 'governance']);
     expect(() => parseGroups('responses,budgets')).toThrow(/unknown scenario budgets/);
   });

@@ -59,6 +59,33 @@ describe('session memory', () => {
     expect(sentMessages(2).filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['one', 'two', 'three']);
   });
 
+  it('counts turns the log writer has not written yet, without forcing a write per question', async () => {
+    const writer = gateway.services.logWriter;
+    const flush = writer.flush.bind(writer);
+    const forced: boolean[] = [];
+    // The database sees nothing while this holds: whatever the next question remembers came from the queue.
+    writer.flush = async (force = false) => void forced.push(force);
+    try {
+      const id = session();
+      await ask(KEY_A, { question: 'queued one', session_id: id });
+      await ask(KEY_A, { question: 'queued two', session_id: id });
+      expect(writer.stats.queued).toBeGreaterThanOrEqual(2);
+      expect(sentMessages(1).filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['queued one', 'queued two']);
+      expect(forced).not.toContain(true);
+    } finally {
+      writer.flush = flush;
+      await flush(true);
+    }
+  });
+
+  it('a turn the writer has written is read back from the store', async () => {
+    const id = session();
+    await ask(KEY_A, { question: 'written', session_id: id });
+    await gateway.services.logWriter.flush(true);
+    await ask(KEY_A, { question: 'next', session_id: id });
+    expect(sentMessages(1).filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['written', 'next']);
+  });
+
   it('keeps the newest turns that fit the token budget (chars / 4)', async () => {
     const id = session();
     const long = 'x'.repeat(400); // 100 tokens: over the 60-token budget alone

@@ -27,14 +27,25 @@ export const turnMessages = (turns: readonly SessionTurn[]): ChatMessage[] =>
     { role: 'assistant', content: t.answer },
   ]);
 
+/** The session's turns still in this process's log queue, newest first: they must count before they are written. */
+function queuedTurns(deps: Deps, keyId: string | undefined, sessionId: string): Array<SessionTurn & { id: string }> {
+  const owner = keyId ?? null;
+  const rows = deps.logWriter.pending(({ request: r }) => r.sessionId === sessionId && r.keyId === owner && r.status === 200 && !r.partial && r.question !== null && r.content !== null);
+  return rows.reverse().map(({ request: r }) => ({ id: r.id, question: r.question!, answer: r.content! }));
+}
+
 /** The messages to put before the new question ([] with no session, no budget, or the store down). */
 export async function sessionContext(deps: Deps, keyId: string | undefined, sessionId: string | undefined): Promise<ChatMessage[]> {
   const budget = deps.config.sessionContextTokens;
   if (!sessionId || budget <= 0 || deps.logWriter.stats.degraded) return [];
-  // The previous turn may still wait in the writer's queue: the next question must see it.
-  await deps.logWriter.flush(true);
+  const stored = deps.redact(sessionId);
+  // Read the queue before the store: a row written in between is then in both, and dropped once by its id (forcing a
+  // flush instead would commit one row per question).
+  const queued = queuedTurns(deps, keyId, stored);
   try {
-    return turnMessages(fitTurns(await deps.logStore.sessionTurns(keyId, deps.redact(sessionId), MAX_TURNS_READ), budget));
+    const written = await deps.logStore.sessionTurns(keyId, stored, MAX_TURNS_READ);
+    const seen = new Set(queued.map((t) => t.id));
+    return turnMessages(fitTurns([...queued, ...written.filter((t) => !seen.has(t.id))], budget));
   } catch {
     // Memory is a convenience: a store that just failed must not fail the question itself.
     return [];
