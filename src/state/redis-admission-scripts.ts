@@ -1,7 +1,8 @@
 // The two scripts of a virtual key's request: its admission (every RPM, TPM, parallel and budget hold of the key and
 // its team, decided and taken in one atomic script) and the end of those holds after the answer (one script again).
-// One call instead of one per hold: on a two-core machine each EVALSHA costs the gateway a command to encode and a
-// reply to parse, and Redis a script call; measured in bench/results.md (issue 14).
+// One call instead of one per hold: each EVALSHA costs the gateway a command to encode and a reply to parse, and
+// Redis a script call. bench/enforcement-ab.ts against the per-hold scripts (c28017d), key with RPM, TPM and a budget:
+// gateway CPU 0.10–0.13 ms a request instead of 0.20–0.24, Redis CPU 0.24–0.25 instead of 0.29–0.31.
 //
 // KEYS, per hold in order: a lease zset (`…:l`), or a reservation hash and zset (`…:r`, `…:rz`). The key's and the
 // team's holds carry different hash tags, so one script spans two slots: fine on one Redis (what redis.ts connects
