@@ -3,8 +3,8 @@
 // starting together count it once. After Redis comes back (it may have restarted empty) every budget is seeded again.
 import { GatewayError } from '../errors.js';
 import type { StatePort } from '../state/port.js';
-import { budgetKey, hasBudget, type Subject } from './enforcer.js';
-import { budgetRetainMs, periodAt } from './periods.js';
+import { budgetKey, hasBudget, type Subject } from './admission-plan.js';
+import { budgetRetainMs, periodAt, type PeriodSpan } from './periods.js';
 
 const MAX_REMEMBERED = 50_000;
 
@@ -28,16 +28,21 @@ export class BudgetSeeder {
     });
   }
 
-  /** undefined when every budget of these subjects is seeded already (the hot path: no promise at all). */
+  /** undefined when this budget key is seeded already (the hot path: one map lookup, no promise at all). */
+  ensure(s: Subject, key: string, span: PeriodSpan, now: number): Promise<void> | undefined {
+    const known = this.seeded.get(key);
+    if (known === true) return undefined;
+    return known ?? this.seed(s, key, new Date(span.start), budgetRetainMs(span, now));
+  }
+
+  /** ensure() for every budget of these subjects in the period `now` is in. */
   ensureAll(subjects: readonly Subject[], now: number): Promise<void> | undefined {
     let pending: Array<Promise<void>> | undefined;
     for (const s of subjects) {
       if (!hasBudget(s.limits)) continue;
       const span = periodAt(s.limits.budgetPeriod, now);
-      const key = budgetKey(s, s.limits.budgetPeriod, span);
-      const known = this.seeded.get(key);
-      if (known === true) continue;
-      (pending ??= []).push(known ?? this.seed(s, key, new Date(span.start), budgetRetainMs(span, now)));
+      const seeding = this.ensure(s, budgetKey(s, s.limits.budgetPeriod, span), span, now);
+      if (seeding) (pending ??= []).push(seeding);
     }
     return pending && Promise.all(pending).then(() => undefined);
   }

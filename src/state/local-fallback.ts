@@ -2,7 +2,7 @@
 // divided by the replica count, budgets starting from the last spend Redis reported, and the usage settled meanwhile
 // kept aside for Redis when it returns.
 import { createMemoryState, type MemoryState } from './memory.js';
-import type { BucketDecision, BucketSpec, LeaseResult, LeaseSpec, ReservationResult, ReservationSpec } from './port.js';
+import type { AdmitResult, BucketDecision, BucketSpec, HoldEnd, HoldSpec, LeaseResult, LeaseSpec, ReservationResult, ReservationSpec } from './port.js';
 
 // Bounds on what is remembered per key, so an outage (or a flood of keys) cannot grow memory without end.
 const MAX_KEYS = 10_000;
@@ -74,14 +74,31 @@ export class LocalFallback {
   }
 
   /** Each replica may spend its share of what was left when Redis went away, so all of them together stay within. */
+  private reserveShare(key: string, limit: number): number {
+    return Math.max(0, limit - (this.lastUsed.get(key) ?? 0)) / this.replicas;
+  }
+
+  private leaseShare(max: number): number {
+    return Math.max(1, Math.floor(max / this.replicas));
+  }
+
   reserve(key: string, spec: ReservationSpec): Promise<ReservationResult> {
-    const left = Math.max(0, spec.limit - (this.lastUsed.get(key) ?? 0));
-    return this.state().reserve(key, { ...spec, limit: left / this.replicas });
+    return this.state().reserve(key, { ...spec, limit: this.reserveShare(key, spec.limit) });
   }
 
   settle(key: string, reservationId: string, actual: number): Promise<number | undefined> {
     this.keepForRedis(key, actual, undefined);
     return this.state().settle(key, reservationId, actual);
+  }
+
+  admit(holds: readonly HoldSpec[]): Promise<AdmitResult> {
+    const shares = holds.map((h): HoldSpec => (h.kind === 'lease' ? { ...h, max: this.leaseShare(h.max) } : { ...h, limit: this.reserveShare(h.key, h.limit) }));
+    return this.state().admit(shares);
+  }
+
+  endHolds(id: string, ends: readonly HoldEnd[]): Promise<Array<number | undefined>> {
+    for (const e of ends) if (e.kind === 'settle') this.keepForRedis(e.key, e.actual, undefined);
+    return this.state().endHolds(id, ends);
   }
 
   /**
@@ -99,7 +116,7 @@ export class LocalFallback {
   }
 
   acquireLease(key: string, spec: LeaseSpec): Promise<LeaseResult> {
-    return this.state().acquireLease(key, { ...spec, max: Math.max(1, Math.floor(spec.max / this.replicas)) });
+    return this.state().acquireLease(key, { ...spec, max: this.leaseShare(spec.max) });
   }
 
   releaseLease(key: string, leaseId: string): Promise<void> {

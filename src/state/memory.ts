@@ -3,7 +3,7 @@
 import { gcraTake } from './gcra.js';
 import { LocalHub, type StateLog } from './hub.js';
 import { idMaker } from './ids.js';
-import type { BucketSpec, LeaseSpec, ReservationSpec, StatePort } from './port.js';
+import type { AdmitResult, BucketSpec, HoldEnd, HoldSpec, LeaseSpec, ReservationSpec, StatePort } from './port.js';
 
 export interface MemoryStateOptions {
   now?: () => number;
@@ -86,6 +86,66 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
     return r;
   }
 
+  /** The live leases under a key (expired ones dropped), created empty when absent. */
+  function leasesOf(key: string, t: number): Map<string, number> {
+    let held = leases.get(key);
+    if (!held) leases.set(key, (held = new Map()));
+    for (const [id, expiresAt] of held) if (expiresAt <= t) held.delete(id);
+    return held;
+  }
+
+  function settle(key: string, reservationId: string, actual: number): number {
+    const r = reservationsOf(key, clock(), undefined);
+    const open = r.open.get(reservationId);
+    if (open) {
+      r.open.delete(reservationId);
+      r.held = r.open.size === 0 ? 0 : r.held - open.amount;
+    }
+    return (r.settled += actual);
+  }
+
+  function releaseLease(key: string, leaseId: string): void {
+    const held = leases.get(key);
+    if (held?.delete(leaseId) && held.size === 0) leases.delete(key);
+  }
+
+  /** Every hold is decided on the state before any is taken, then all are taken or none (as the Redis script). */
+  function admit(holds: readonly HoldSpec[]): AdmitResult {
+    const t = clock();
+    const counts: number[] = [];
+    let refused = -1;
+    for (let i = 0; i < holds.length; i++) {
+      const h = holds[i]!;
+      let count: number;
+      let fits: boolean;
+      if (h.kind === 'lease') {
+        count = leasesOf(h.key, t).size;
+        fits = count < h.max;
+      } else {
+        const r = reservationsOf(h.key, t, h.retainMs);
+        count = r.settled + r.held;
+        fits = count + h.amount <= h.limit;
+      }
+      if (!fits && refused < 0) refused = i;
+      counts.push(count);
+    }
+    if (refused >= 0) return { granted: false, refused, counts };
+    const id = nextId();
+    for (let i = 0; i < holds.length; i++) {
+      const h = holds[i]!;
+      if (h.kind === 'lease') {
+        leasesOf(h.key, t).set(id, t + h.ttlMs);
+        counts[i]! += 1;
+      } else {
+        const r = reservationsOf(h.key, t, undefined);
+        r.open.set(id, { amount: h.amount, expiresAt: t + h.ttlMs });
+        r.held += h.amount;
+        counts[i]! += h.amount;
+      }
+    }
+    return { granted: true, id, counts };
+  }
+
   function liveCounter(key: string, t: number): Counter | undefined {
     const c = counters.get(key);
     return c && c.expiresAt > t ? c : undefined;
@@ -131,13 +191,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
     },
 
     async settle(key: string, reservationId: string, actual: number) {
-      const r = reservationsOf(key, clock(), undefined);
-      const open = r.open.get(reservationId);
-      if (open) {
-        r.open.delete(reservationId);
-        r.held = r.open.size === 0 ? 0 : r.held - open.amount;
-      }
-      return (r.settled += actual);
+      return settle(key, reservationId, actual);
     },
 
     async addUsage(key: string, amount: number, retainMs?: number) {
@@ -156,9 +210,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
 
     async acquireLease(key: string, spec: LeaseSpec) {
       const t = clock();
-      let held = leases.get(key);
-      if (!held) leases.set(key, (held = new Map()));
-      for (const [id, expiresAt] of held) if (expiresAt <= t) held.delete(id);
+      const held = leasesOf(key, t);
       if (held.size >= spec.max) return { granted: false, held: held.size };
       const id = nextId();
       held.set(id, t + spec.ttlMs);
@@ -166,8 +218,15 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
     },
 
     async releaseLease(key: string, leaseId: string) {
-      const held = leases.get(key);
-      if (held?.delete(leaseId) && held.size === 0) leases.delete(key);
+      releaseLease(key, leaseId);
+    },
+
+    async admit(holds: readonly HoldSpec[]) {
+      return admit(holds);
+    },
+
+    async endHolds(id: string, ends: readonly HoldEnd[]) {
+      return ends.map((e) => (e.kind === 'lease' ? void releaseLease(e.key, id) : settle(e.key, id, e.actual)));
     },
 
     async publish(channel: string, message: string) {

@@ -47,6 +47,24 @@ export interface LeaseSpec {
 /** `held`: leases held under the key after the decision (this one included when granted). */
 export type LeaseResult = { granted: true; id: string; held: number } | { granted: false; held: number };
 
+/** One hold of an admission: a lease (under `max` at once) or a reservation (against `limit`). */
+export type HoldSpec = ({ kind: 'lease'; key: string } & LeaseSpec) | ({ kind: 'reserve'; key: string } & ReservationSpec);
+
+/**
+ * An admission is all or nothing: every hold is taken, under one id, or none is. `counts`, per hold in order: leases
+ * held (a lease) or settled usage plus open reservations (a reservation) after the decision, this one's included
+ * when granted. `refused`: the index of the first hold that did not fit.
+ */
+export type AdmitResult = { granted: true; id: string; counts: number[] } | { granted: false; refused: number; counts: number[] };
+
+/** What ends an admission's hold: a lease freed, or a reservation settled with what was really used. */
+export interface HoldEnd {
+  kind: 'lease' | 'settle';
+  key: string;
+  /** The usage a settle records (ignored for a lease). */
+  actual: number;
+}
+
 export type Unsubscribe = () => Promise<void>;
 
 export interface StatePort {
@@ -73,6 +91,14 @@ export interface StatePort {
   seedUsage(key: string, amount: number, retainMs?: number): Promise<boolean>;
   acquireLease(key: string, spec: LeaseSpec): Promise<LeaseResult>;
   releaseLease(key: string, leaseId: string): Promise<void>;
+  /** Takes every hold or none, in one atomic decision (one round trip on Redis). */
+  admit(holds: readonly HoldSpec[]): Promise<AdmitResult>;
+  /**
+   * Ends the holds an admission took under `id` (releaseLease / settle each, in one round trip on Redis). Resolves,
+   * per hold in order, to what settle would (the settled usage, or undefined when the store could not be told now);
+   * undefined for a lease.
+   */
+  endHolds(id: string, ends: readonly HoldEnd[]): Promise<Array<number | undefined>>;
   /** Delivers `message` to every subscriber of `channel` on every replica (at most once, no replay). */
   publish(channel: string, message: string): Promise<void>;
   /** Never fails for an unreachable store: the subscription is (re)made whenever the store is reachable. */

@@ -1,46 +1,9 @@
 // The Lua scripts behind the Redis adapter: one script per decision (one round trip, atomic), sent by EVALSHA
-// through ioredis' defineCommand. Every script takes `now` in ms as ARGV[1]; a negative `now` means Redis's TIME.
+// through ioredis' defineCommand, which sends EVAL the first time on each connection and again after a NOSCRIPT
+// (a SCRIPT FLUSH, a restarted Redis). Every script takes `now` in ms as ARGV[1]; a negative `now` means Redis's TIME.
 import type { Redis } from 'ioredis';
-
-// Shared head: the clock, exact number formatting (tostring keeps only 14 digits), and GC expiry from a deadline.
-const PRELUDE = `
-if redis.replicate_commands then redis.replicate_commands() end
-local now = tonumber(ARGV[1])
-if now < 0 then local t = redis.call('TIME'); now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end
-local function f(x) return string.format('%.17g', x) end
-local function expireAt(key, deadline) redis.call('PEXPIRE', key, math.max(1, math.ceil(deadline - now))) end
-`;
-
-// Reservations: hash KEYS[1] {s = settled, h = sum held, ru = retained until, a:<id> = amount}, zset KEYS[2] of
-// open ids by expiry. Expiry is decided by these timestamps; PEXPIRE only collects keys nobody will read again.
-const RESERVATIONS = `${PRELUDE}
-local function load()
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-  local held = tonumber(redis.call('HGET', KEYS[1], 'h') or '0')
-  for _, id in ipairs(expired) do
-    local amount = redis.call('HGET', KEYS[1], 'a:' .. id)
-    if amount then held = held - tonumber(amount); redis.call('HDEL', KEYS[1], 'a:' .. id) end
-  end
-  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
-  local open = redis.call('ZCARD', KEYS[2])
-  if open == 0 then held = 0 end
-  local settled = tonumber(redis.call('HGET', KEYS[1], 's') or '0')
-  local ru = redis.call('HGET', KEYS[1], 'ru')
-  if open == 0 and ru and tonumber(ru) <= now then redis.call('DEL', KEYS[1]); settled = 0 end
-  return settled, held
-end
-local function save(settled, held, retainMs)
-  redis.call('HSET', KEYS[1], 's', f(settled), 'h', f(held))
-  if retainMs ~= '' then redis.call('HSET', KEYS[1], 'ru', f(now + tonumber(retainMs))) end
-  local ru = redis.call('HGET', KEYS[1], 'ru')
-  if not ru then return end
-  local deadline = tonumber(ru)
-  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-  if last[2] then deadline = math.max(deadline, tonumber(last[2])) end
-  expireAt(KEYS[1], deadline)
-  if last[2] then expireAt(KEYS[2], deadline) end
-end
-`;
+import { ADMISSION_SCRIPTS } from './redis-admission-scripts.js';
+import { LEASES, PRELUDE, RESERVATIONS } from './redis-lua.js';
 
 export const SCRIPTS = {
   // KEYS: counter hash {v, e}. ARGV: now, by, ttlMs. Returns the new value.
@@ -77,50 +40,41 @@ return {0, left(base - now), ms(wait), ms(base - now)}`,
 
   // ARGV: now, amount, limit, ttlMs, retainMs or '', id. Returns {granted, used}.
   gwReserve: `${RESERVATIONS}
-local settled, held = load()
+local settled, held, ru = load(KEYS[1], KEYS[2])
 local amount, used = tonumber(ARGV[2]), settled + held
 if used + amount > tonumber(ARGV[3]) then
-  if redis.call('EXISTS', KEYS[1]) == 1 then save(settled, held, ARGV[5]) end
+  if redis.call('EXISTS', KEYS[1]) == 1 then save(KEYS[1], KEYS[2], settled, held, ARGV[5], ru) end
   return {0, f(used)}
 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[6])
-redis.call('HSET', KEYS[1], 'a:' .. ARGV[6], f(amount))
-save(settled, held + amount, ARGV[5])
+save(KEYS[1], KEYS[2], settled, held + amount, ARGV[5], ru, ARGV[6], amount)
 return {1, f(used + amount)}`,
 
   // ARGV: now, id, actual. An unknown id (settled, expired) only adds the actual usage.
   gwSettle: `${RESERVATIONS}
-local settled, held = load()
-if redis.call('ZREM', KEYS[2], ARGV[2]) == 1 then
-  held = held - tonumber(redis.call('HGET', KEYS[1], 'a:' .. ARGV[2]) or '0')
-  redis.call('HDEL', KEYS[1], 'a:' .. ARGV[2])
-  if redis.call('ZCARD', KEYS[2]) == 0 then held = 0 end
-end
-save(settled + tonumber(ARGV[3]), held, '')
-return f(settled + tonumber(ARGV[3]))`,
+return settle(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[3]))`,
 
   // ARGV: now, amount, retainMs or ''. Sets settled usage only where nothing is held yet; returns 1 when it did.
   gwSeed: `${RESERVATIONS}
-load()
+local _, _, ru = load(KEYS[1], KEYS[2])
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
-save(tonumber(ARGV[2]), 0, ARGV[3])
+save(KEYS[1], KEYS[2], tonumber(ARGV[2]), 0, ARGV[3], ru)
 return 1`,
 
   // ARGV: now, amount, retainMs or ''.
   gwAddUsage: `${RESERVATIONS}
-local settled, held = load()
-save(settled + tonumber(ARGV[2]), held, ARGV[3])
+local settled, held, ru = load(KEYS[1], KEYS[2])
+save(KEYS[1], KEYS[2], settled + tonumber(ARGV[2]), held, ARGV[3], ru)
 return 1`,
 
   // KEYS: lease zset (ids by expiry). ARGV: now, max, ttlMs, id. Returns {granted, held}.
-  gwAcquire: `${PRELUDE}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local held = redis.call('ZCARD', KEYS[1])
+  gwAcquire: `${PRELUDE}${LEASES}
+local held = liveLeases(KEYS[1])
 if held >= tonumber(ARGV[2]) then return {0, held} end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-expireAt(KEYS[1], tonumber(last[2]))
+addLease(KEYS[1], ARGV[4], tonumber(ARGV[3]))
 return {1, held + 1}`,
+
+  ...ADMISSION_SCRIPTS,
 } as const;
 
 type Reply = Promise<unknown>;
@@ -135,9 +89,13 @@ export interface ScriptCommands {
   gwAddUsage(hash: string, zset: string, now: number, amount: number, retainMs: number | ''): Reply;
   gwSeed(hash: string, zset: string, now: number, amount: number, retainMs: number | ''): Reply;
   gwAcquire(key: string, now: number, max: number, ttlMs: number, id: string): Reply;
+  /** `keys` and `args` as redis-admission-scripts.ts lays them out (ioredis flattens the arrays). */
+  gwAdmit(keyCount: number, keys: readonly string[], args: ReadonlyArray<string | number>): Reply;
+  gwEndHolds(keyCount: number, keys: readonly string[], args: ReadonlyArray<string | number>): Reply;
 }
 
-const KEY_COUNTS: Record<keyof typeof SCRIPTS, number> = {
+/** null: the caller passes the count first (scripts over a varying number of holds). */
+const KEY_COUNTS: Record<keyof typeof SCRIPTS, number | null> = {
   gwIncrement: 1,
   gwRead: 1,
   gwTake: 1,
@@ -146,12 +104,14 @@ const KEY_COUNTS: Record<keyof typeof SCRIPTS, number> = {
   gwAddUsage: 2,
   gwSeed: 2,
   gwAcquire: 1,
+  gwAdmit: null,
+  gwEndHolds: null,
 };
 
 export function defineScripts(redis: Redis): Redis & ScriptCommands {
   for (const [name, lua] of Object.entries(SCRIPTS)) {
     const numberOfKeys = KEY_COUNTS[name as keyof typeof SCRIPTS];
-    redis.defineCommand(name, { lua, numberOfKeys });
+    redis.defineCommand(name, numberOfKeys === null ? { lua } : { lua, numberOfKeys });
   }
   return redis as Redis & ScriptCommands;
 }

@@ -2,7 +2,7 @@
 // Faults (timeouts, a lost connection) surface as rejections; redis.ts decides what they mean.
 import type { Redis } from 'ioredis';
 import { idMaker } from './ids.js';
-import type { BucketDecision, BucketSpec, LeaseResult, LeaseSpec, ReservationResult, ReservationSpec } from './port.js';
+import type { AdmitResult, BucketDecision, BucketSpec, HoldEnd, HoldSpec, LeaseResult, LeaseSpec, ReservationResult, ReservationSpec } from './port.js';
 import { defineScripts, type ScriptCommands } from './redis-scripts.js';
 
 /**
@@ -93,6 +93,44 @@ export class RedisStore {
     const id = this.nextId();
     const [granted, held] = pair(await this.redis.gwAcquire(this.key(key, 'l'), this.clock(), spec.max, spec.ttlMs, id), 'lease');
     return granted ? { granted, id, held } : { granted, held };
+  }
+
+  async admit(holds: readonly HoldSpec[]): Promise<AdmitResult> {
+    const id = this.nextId();
+    const keys: string[] = [];
+    const args: Array<string | number> = [this.clock(), id];
+    for (const h of holds) {
+      if (h.kind === 'lease') {
+        keys.push(this.key(h.key, 'l'));
+        args.push('l', h.max, h.ttlMs);
+      } else {
+        keys.push(this.key(h.key, 'r'), this.key(h.key, 'rz'));
+        args.push('r', h.amount, h.limit, h.ttlMs, h.retainMs ?? '');
+      }
+    }
+    const reply = await this.redis.gwAdmit(keys.length, keys, args);
+    if (!Array.isArray(reply) || reply.length !== holds.length + 1) throw new Error('unexpected Redis reply for admit');
+    const counts: number[] = new Array<number>(holds.length);
+    for (let i = 0; i < holds.length; i++) counts[i] = num(reply[i + 1], 'admit');
+    const refused = num(reply[0], 'admit') - 1;
+    return refused < 0 ? { granted: true, id, counts } : { granted: false, refused, counts };
+  }
+
+  async endHolds(id: string, ends: readonly HoldEnd[]): Promise<Array<number | undefined>> {
+    const keys: string[] = [];
+    const args: Array<string | number> = [this.clock(), id];
+    for (const e of ends) {
+      if (e.kind === 'lease') {
+        keys.push(this.key(e.key, 'l'));
+        args.push('l', 0);
+      } else {
+        keys.push(this.key(e.key, 'r'), this.key(e.key, 'rz'));
+        args.push('s', e.actual);
+      }
+    }
+    const reply = await this.redis.gwEndHolds(keys.length, keys, args);
+    if (!Array.isArray(reply) || reply.length !== ends.length) throw new Error('unexpected Redis reply for endHolds');
+    return ends.map((e, i) => (e.kind === 'lease' ? undefined : num(reply[i], 'endHolds')));
   }
 
   async releaseLease(key: string, leaseId: string): Promise<void> {

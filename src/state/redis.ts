@@ -8,14 +8,14 @@ import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.js';
 import { LocalHub, type StateLog } from './hub.js';
 import { LocalFallback } from './local-fallback.js';
-import type { BucketSpec, LeaseSpec, ReservationSpec, StatePort, Unsubscribe } from './port.js';
+import type { AdmitResult, BucketSpec, HoldEnd, HoldSpec, LeaseSpec, ReservationSpec, StatePort, Unsubscribe } from './port.js';
 import { closeConnection, connectWithin, isUnavailable, openConnection } from './redis-connection.js';
 import { RedisStore } from './redis-store.js';
 
 const AWAY = Symbol('redis unreachable');
 
 export type FailureMode = 'open' | 'closed';
-export type StateOperation = 'increment' | 'read' | 'take' | 'reserve' | 'seedUsage' | 'acquireLease' | 'publish';
+export type StateOperation = 'increment' | 'read' | 'take' | 'reserve' | 'seedUsage' | 'acquireLease' | 'admit' | 'publish';
 
 export interface StateMetrics {
   /** A decision made while degraded: locally (`open`) or refused (`closed`). */
@@ -211,6 +211,24 @@ class RedisState implements StatePort {
   async releaseLease(key: string, leaseId: string): Promise<void> {
     const released = await this.viaRedis(() => this.store.releaseLease(key, leaseId));
     if (released === AWAY && this.open) await this.fallback.releaseLease(key, leaseId);
+  }
+
+  admit(holds: readonly HoldSpec[]): Promise<AdmitResult> {
+    const remote = async () => {
+      const result = await this.store.admit(holds);
+      if (this.open) for (let i = 0; i < holds.length; i++) if (holds[i]!.kind === 'reserve') this.fallback.noteUsed(holds[i]!.key, result.counts[i]!);
+      return result;
+    };
+    return this.decide('admit', remote, () => this.fallback.admit(holds));
+  }
+
+  /** One script while Redis answers; while it does not, each hold ends as settle and releaseLease end theirs. */
+  async endHolds(id: string, ends: readonly HoldEnd[]): Promise<Array<number | undefined>> {
+    const answer = await this.viaRedis(() => this.store.endHolds(id, ends));
+    if (answer !== AWAY) return answer;
+    if (this.open) return this.fallback.endHolds(id, ends);
+    for (const e of ends) if (e.kind === 'settle') this.fallback.keepForRedis(e.key, e.actual, undefined);
+    return ends.map(() => undefined);
   }
 
   publish(channel: string, message: string): Promise<void> {

@@ -186,6 +186,29 @@ describe.each(['memory', 'redis'] as const)('limits on the %s state', (backend) 
     expect(byTeam.body.error.message).toContain('team');
   });
 
+  it('an edit of the key or its team binds the next request, and a revoked key is refused at once', async () => {
+    const { id, key, teamId } = await keyWith(gateway, { rpm: 2 });
+    const change = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${gateway.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+      expect(res.status, await res.text()).toBe(200);
+    };
+    for (let i = 0; i < 2; i++) expect((await chat(gateway, key)).status).toBe(200);
+    expect((await chat(gateway, key)).status).toBe(429);
+    await change('PATCH', `/admin/keys/${id}`, { rpm: 4 });
+    const raised = await chat(gateway, key);
+    expect(raised.status).toBe(200);
+    expect(raised.headers.get('x-ratelimit-limit-requests')).toBe('4');
+    // The same sliding minute: the two earlier requests still count.
+    expect(raised.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    await change('PATCH', `/admin/teams/${teamId}`, { tpm: 10 });
+    const byTeam = await chat(gateway, key);
+    expect(byTeam.status).toBe(429);
+    expect(byTeam.body.error).toMatchObject({ type: 'tokens', code: 'rate_limit_exceeded' });
+    expect(byTeam.body.error.message).toContain('team');
+    await change('POST', `/admin/keys/${id}/revoke`);
+    expect((await chat(gateway, key)).status).toBe(401);
+  });
+
   it('a key without limits carries no x-ratelimit headers', async () => {
     const { key } = await keyWith(gateway, {});
     const ok = await chat(gateway, key);

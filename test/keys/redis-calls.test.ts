@@ -1,6 +1,6 @@
-// How many Redis commands one request costs, counted by a throwaway server's own INFO commandstats: a key and team
-// each with RPM, TPM, parallel and budget make 8 decisions (sent together: one round trip) and 6 settles or releases
-// after the answer (again together, off the response path). A new call per request fails this on purpose.
+// How many Redis commands one request costs, as a throwaway server's MONITOR sees them: a key and team each with RPM,
+// TPM, parallel and budget are one admission script (8 holds, one round trip) and one script ending the 6 holds that
+// end (off the response path). A new call per request fails this on purpose. And the scripts survive a SCRIPT FLUSH.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -13,7 +13,9 @@ let gateway: TestGateway;
 beforeAll(async () => {
   redis = await throwawayRedis();
   await redis.start();
-  gateway = await startGateway({ env: { GATEWAY_ADMIN_KEY: ADMIN, MOCK_MODE: 'true', REDIS_URL: redis.url } });
+  // A loaded machine stalls for more than the default 200 ms: Redis would count as away, and the probe and re-seeding
+  // on its return would be counted as the request's commands.
+  gateway = await startGateway({ env: { GATEWAY_ADMIN_KEY: ADMIN, MOCK_MODE: 'true', REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '2000' } });
 }, 60_000);
 
 afterAll(async () => {
@@ -21,13 +23,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-it('one request with every limit on key and team: 8 decisions, 6 settles, nothing else', async () => {
-  const limits = { rpm: 1_000, tpm: 1_000_000, max_parallel: 50, budget_usd: 100, budget_period: 'day' };
-  const { key } = await keyWith(gateway, limits, limits);
-  // The first request seeds the budgets and loads the scripts; count the steady state after it.
-  expect((await chat(gateway, key, { model: 'mock/echo' })).status).toBe(200);
-  await new Promise((r) => setTimeout(r, 100));
-  // MONITOR shows what clients send; commands a script runs inside Redis show as `lua` and are not round trips.
+/** Every command clients send while `run` runs (commands a script runs inside Redis show as `lua`: not round trips). */
+async function sentDuring(run: () => Promise<void>): Promise<string[]> {
   const raw = new Redis(redis.url);
   const monitor = await raw.monitor();
   const sent: string[] = [];
@@ -35,13 +32,45 @@ it('one request with every limit on key and team: 8 decisions, 6 settles, nothin
     if (source !== 'lua') sent.push(String(args[0]).toLowerCase());
   });
   try {
-    const n = 10;
-    for (let i = 0; i < n; i++) expect((await chat(gateway, key, { model: 'mock/echo' })).status).toBe(200);
+    await run();
     await new Promise((r) => setTimeout(r, 300));
-    const per = (name: string) => sent.filter((c) => c === name).length / n;
-    expect({ evalsha: per('evalsha'), zrem: per('zrem'), total: sent.length / n }).toEqual({ evalsha: 12, zrem: 2, total: 14 });
+    return sent;
   } finally {
     monitor.disconnect();
     raw.disconnect();
   }
+}
+
+it('one request with every limit on key and team: one admission script, one script ending the holds, nothing else', async () => {
+  const limits = { rpm: 1_000, tpm: 1_000_000, max_parallel: 50, budget_usd: 100, budget_period: 'day' };
+  const { key } = await keyWith(gateway, limits, limits);
+  // The first request seeds the budgets and loads the scripts; count the steady state after it.
+  expect((await chat(gateway, key, { model: 'mock/echo' })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 100));
+  const n = 10;
+  const sent = await sentDuring(async () => {
+    for (let i = 0; i < n; i++) expect((await chat(gateway, key, { model: 'mock/echo' })).status).toBe(200);
+  });
+  const per = (name: string) => sent.filter((c) => c === name).length / n;
+  expect({ evalsha: per('evalsha'), total: sent.length / n }).toEqual({ evalsha: 2, total: 2 });
+});
+
+it('after SCRIPT FLUSH the scripts are loaded again (NOSCRIPT → EVAL) and the limits still hold', async () => {
+  const { key } = await keyWith(gateway, { rpm: 3, tpm: 1_000_000, max_parallel: 5, budget_usd: 100, budget_period: 'day' });
+  expect((await chat(gateway, key, { model: 'mock/echo' })).status).toBe(200);
+  const flusher = new Redis(redis.url);
+  try {
+    expect(await flusher.script('FLUSH')).toBe('OK');
+  } finally {
+    flusher.disconnect();
+  }
+  const statuses: number[] = [];
+  const sent = await sentDuring(async () => {
+    for (let i = 0; i < 3; i++) statuses.push((await chat(gateway, key, { model: 'mock/echo' })).status);
+  });
+  // Two more fit the RPM of 3; the third is refused by the reloaded script, so it still counts the first request.
+  expect(statuses).toEqual([200, 200, 429]);
+  expect(sent).toContain('eval');
+  const ready = (await (await fetch(`${gateway.url}/health/ready`)).json()) as { state: { degraded: boolean } };
+  expect(ready.state.degraded).toBe(false);
 });

@@ -1,6 +1,6 @@
 // The state port's contract: the same cases registered for every adapter (memory, Redis), with a clock the test moves.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StatePort } from '../../src/state/port.js';
+import type { HoldSpec, StatePort } from '../../src/state/port.js';
 
 export interface ContractSubject {
   state: StatePort;
@@ -245,6 +245,56 @@ export function stateContract(name: string, make: () => Promise<ContractSubject>
         advance(3_001);
         expect(await state.acquireLease(k, spec)).toMatchObject({ granted: true, held: 2 });
         expect(await state.acquireLease(k, spec)).toMatchObject({ granted: false, held: 2 });
+      });
+    });
+
+    describe('admissions (every hold or none)', () => {
+      const lease = (k: string, max = 2): HoldSpec => ({ kind: 'lease', key: k, max, ttlMs: 5_000 });
+      const reserve = (k: string, amount: number, limit = 100): HoldSpec => ({ kind: 'reserve', key: k, amount, limit, ttlMs: 10_000 });
+
+      it('take every hold under one id and say what each holds now, this one included', async () => {
+        const { state } = await subject();
+        const [l, r] = [key('l'), key('r')];
+        await state.addUsage(r, 30);
+        const admitted = await state.admit([lease(l), reserve(r, 25)]);
+        expect(admitted).toMatchObject({ granted: true, counts: [1, 55] });
+        expect(await state.acquireLease(l, { max: 2, ttlMs: 5_000 })).toMatchObject({ granted: true, held: 2 });
+        expect(await state.reserve(r, { amount: 0, limit: 100, ttlMs: 1_000 })).toMatchObject({ used: 55 });
+      });
+
+      it('take nothing when one hold does not fit, and name the first that did not', async () => {
+        const { state } = await subject();
+        const [l, r, full] = [key('l'), key('r'), key('full')];
+        await state.addUsage(full, 100);
+        const refused = await state.admit([lease(l), reserve(r, 10), reserve(full, 1), lease(key('l2'), 0)]);
+        expect(refused).toEqual({ granted: false, refused: 2, counts: [0, 0, 100, 0] });
+        // Nothing was taken by the holds that fitted.
+        expect(await state.admit([lease(l, 1), reserve(r, 100)])).toMatchObject({ granted: true, counts: [1, 100] });
+      });
+
+      it('end the holds: leases freed, reservations settled with the actual usage (resolving to it)', async () => {
+        const { state } = await subject();
+        const [l, r] = [key('l'), key('r')];
+        const admitted = await state.admit([lease(l, 1), reserve(r, 80)]);
+        if (!admitted.granted) throw new Error('expected a grant');
+        expect((await state.admit([lease(l, 1)])).granted).toBe(false);
+        const ended = await state.endHolds(admitted.id, [
+          { kind: 'lease', key: l, actual: 0 },
+          { kind: 'settle', key: r, actual: 12.5 },
+        ]);
+        expect(ended[0]).toBeUndefined();
+        expect(ended[1]).toBeCloseTo(12.5, 9);
+        expect(await state.admit([lease(l, 1), reserve(r, 87.5)])).toMatchObject({ granted: true, counts: [1, 100] });
+      });
+
+      it('drop an admission\'s holds after their ttl (a crashed replica)', async () => {
+        const { state, advance } = await subject();
+        const [l, r] = [key('l'), key('r')];
+        expect((await state.admit([lease(l, 1), reserve(r, 90)])).granted).toBe(true);
+        advance(5_001);
+        expect(await state.admit([lease(l, 1), reserve(r, 20)])).toEqual({ granted: false, refused: 1, counts: [0, 90] });
+        advance(5_000);
+        expect(await state.admit([lease(l, 1), reserve(r, 20)])).toMatchObject({ granted: true, counts: [1, 20] });
       });
     });
 

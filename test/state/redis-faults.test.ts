@@ -3,7 +3,7 @@
 // come back by themselves when Redis does.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
-import type { StatePort } from '../../src/state/port.js';
+import type { HoldEnd, HoldSpec, StatePort } from '../../src/state/port.js';
 import { createRedisState, type RedisStateOptions } from '../../src/state/redis.js';
 import { until } from './contract.js';
 import { quietLog, redisServerAvailable, throwawayRedis, timed, type ThrowawayRedis } from './redis-helpers.js';
@@ -126,6 +126,44 @@ describe.skipIf(!available && !process.env.CI)('redis state under faults (throwa
     await until(() => !state.degraded, 5_000);
     expect(changes).toEqual([true, false]);
     expect(await state.reserve('spend', { amount: 1, limit: 10, ttlMs: 1_000 })).toMatchObject({ granted: true, used: 3 });
+  });
+
+  it('admissions while Redis is down: open decides them locally at limit ÷ replicas, closed refuses; ends are never lost', async () => {
+    const decisions: string[] = [];
+    const metrics = { degradedDecision: (op: string, outcome: string) => void decisions.push(`${op}:${outcome}`) };
+    const { state: local } = await open('open', { metrics });
+    const { state: closed } = await open('closed', { metrics });
+    const holds = (k: string): HoldSpec[] => [
+      { kind: 'lease', key: `${k}:parallel`, max: 4, ttlMs: 60_000 },
+      { kind: 'reserve', key: `${k}:budget`, amount: 10, limit: 100, ttlMs: 60_000 },
+    ];
+    const before = await local.admit(holds('o'));
+    const closedBefore = await closed.admit(holds('c'));
+    if (!before.granted || !closedBefore.granted) throw new Error('expected grants while Redis is up');
+
+    await server.kill();
+    const granted: boolean[] = [];
+    for (let i = 0; i < 3; i++) expect(await bounded(async () => void granted.push((await local.admit(holds('o'))).granted))).toBeUndefined();
+    // 4 leases over 2 replicas: 2 here, the third refused on its lease.
+    expect(granted).toEqual([true, true, false]);
+    expect(decisions.filter((d) => d === 'admit:local')).toHaveLength(3);
+    const refused = await bounded(() => closed.admit(holds('c')));
+    expect(refused).toMatchObject({ status: 503, code: 'state_unavailable' });
+    expect(decisions).toContain('admit:refused');
+    const ends = (k: string): HoldEnd[] => [
+      { kind: 'lease', key: `${k}:parallel`, actual: 0 },
+      { kind: 'settle', key: `${k}:budget`, actual: 7 },
+    ];
+    let ended: Array<number | undefined> | undefined;
+    expect(await bounded(async () => void (ended = await closed.endHolds(closedBefore.id, ends('c'))))).toBeUndefined();
+    expect(ended).toEqual([undefined, undefined]);
+    expect(await bounded(() => local.endHolds(before.id, ends('o')))).toBeUndefined();
+
+    await server.start();
+    await until(() => !local.degraded && !closed.degraded, 5_000);
+    // The restarted server lost everything but the usage settled during the outage, replayed on recovery.
+    expect(await closed.reserve('c:budget', { amount: 0, limit: 100, ttlMs: 1_000 })).toMatchObject({ used: 7 });
+    expect(await local.reserve('o:budget', { amount: 0, limit: 100, ttlMs: 1_000 })).toMatchObject({ used: 7 });
   });
 
   it('a frozen server (connections open, no answers) times out within the command timeout, then recovers', async () => {

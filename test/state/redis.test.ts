@@ -102,6 +102,24 @@ describe('redis state', () => {
     expect(leases.filter((l) => l.granted)).toHaveLength(5);
   });
 
+  it('admits all or nothing under 300 concurrent admissions from three clients: refused ones hold nothing', async () => {
+    const clients = await Promise.all([open(), open(), open()]);
+    const holds = [
+      { kind: 'reserve', key: '{race}:tokens', amount: 3, limit: 1_000_000, ttlMs: 60_000 },
+      { kind: 'lease', key: '{race}:admit', max: 20, ttlMs: 60_000 },
+    ] as const;
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => clients[i % 3]!.admit(holds)));
+    const granted = results.filter((r) => r.granted);
+    expect(granted).toHaveLength(20);
+    // Serialized: each grant saw the ones before it, and the refused took no tokens.
+    expect(new Set(granted.map((r) => r.counts[1])).size).toBe(20);
+    expect(results.filter((r) => !r.granted).every((r) => !r.granted && r.refused === 1)).toBe(true);
+    expect(await clients[0]!.reserve('{race}:tokens', { amount: 0, limit: 1, ttlMs: 1_000 })).toMatchObject({ used: 60 });
+    await Promise.all(granted.map((r, i) => (r.granted ? clients[i % 3]!.endHolds(r.id, [{ kind: 'settle', key: '{race}:tokens', actual: 1 }, { kind: 'lease', key: '{race}:admit', actual: 0 }]) : undefined)));
+    expect(await clients[1]!.reserve('{race}:tokens', { amount: 0, limit: 1, ttlMs: 1_000 })).toMatchObject({ used: 20 });
+    expect(await clients[2]!.acquireLease('{race}:admit', { max: 20, ttlMs: 1_000 })).toMatchObject({ granted: true, held: 1 });
+  });
+
   it('broadcasts to the subscribers of another replica', async () => {
     const [a, b] = await Promise.all([open(), open()]);
     const seen: string[] = [];

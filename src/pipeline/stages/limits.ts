@@ -2,8 +2,7 @@
 // here, settled in leave with the real usage, leases freed however the exchange ended); static keys keep the
 // RATE_LIMIT_RPM bucket. Runs after resolve, because a budget reservation is priced at the plan's dearest target.
 import type { Deps } from '../../deps.js';
-import { Enforcer, type Demand } from '../../keys/enforcer.js';
-import type { Principal } from '../../keys/principal.js';
+import type { Demand, Enforcer, Plan } from '../../keys/enforcer.js';
 import { requestRateLimit } from '../../http/plugins/rate-limit.js';
 import { maxOutputTokens } from '../../schemas/chat-request.js';
 import { estimatedUsage, estimateTokens, exchangeCost } from '../../usage/bill.js';
@@ -21,10 +20,12 @@ function tokenDemand(x: Exchange, defaultMaxTokens: number): { input: number; ou
   return { input: estimatedUsage(work.request, '').prompt_tokens, output: maxOutputTokens(work.request) ?? defaultMaxTokens };
 }
 
-function demandOf(deps: Deps, x: Exchange): Demand {
+function demandOf(deps: Deps, x: Exchange, budgeted: boolean): Demand {
   const { input, output } = tokenDemand(x, deps.config.state.defaultMaxTokens);
   let costUsd: number | undefined;
-  for (const t of x.plan?.targets ?? []) {
+  // Only a budget reads the price: without one, pricing every target would be work for nothing.
+  const targets = budgeted ? (x.plan?.targets ?? []) : [];
+  for (const t of targets) {
     const cost = exchangeCost(deps.prices, deps.registry, t.provider, t.model, { prompt_tokens: input, completion_tokens: output });
     if (cost !== undefined && (costUsd === undefined || cost > costUsd)) costUsd = cost;
   }
@@ -45,8 +46,8 @@ function usedBy(x: Exchange): { tokens: number; costUsd: number } {
   return { tokens, costUsd: o.costUsd ?? 0 };
 }
 
-async function admit(deps: Deps, enforcer: Enforcer, x: Exchange, principal: Principal): Promise<void> {
-  const admission = await enforcer.admit(principal, demandOf(deps, x));
+async function admit(deps: Deps, enforcer: Enforcer, x: Exchange, plan: Plan): Promise<void> {
+  const admission = await enforcer.admit(plan, demandOf(deps, x, plan.budgeted));
   writeRateLimitHeaders(x.res, admission.requests, admission.tokens);
   const refusal = admission.refusal;
   if (!refusal) {
@@ -68,7 +69,8 @@ export function limitsStage(deps: Deps): Stage | undefined {
     enter(x) {
       const principal = x.principal;
       if (!principal) return staticLimit?.check(x.keyId, x.req.ip, x.res);
-      if (enforcer && Enforcer.applies(principal)) return admit(deps, enforcer, x, principal);
+      const plan = enforcer?.planOf(principal);
+      if (enforcer && plan) return admit(deps, enforcer, x, plan);
     },
     leave(x) {
       if (x.admission) enforcer?.release(x.admission, usedBy(x));
