@@ -14,6 +14,7 @@ import { registerOpenApi, registerOpenApiDocument } from './http/ops/openapi.js'
 import { authPlugin, createAuthHook } from './http/plugins/auth.js';
 import { answerClientError } from './http/plugins/client-errors.js';
 import { corsPlugin } from './http/plugins/cors.js';
+import { lazyChildLogger } from './http/lazy-request-logger.js';
 import { readEveryBodyAsJson } from './http/plugins/json-body.js';
 import { metricsAuthHooks } from './http/plugins/metrics-auth.js';
 import { seeUnknownRoutes } from './http/plugins/not-found.js';
@@ -43,6 +44,7 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   const answerOpenAIError = errorHandlerFor(renderOpenAIError, deps.redact);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    childLoggerFactory: lazyChildLogger,
     // Per-request access lines cost throughput; the request log store already records every request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
