@@ -1,9 +1,9 @@
 // Finds the entries a reachable database refuses in a batch it refused, by halving: the rest are stored in a few
 // statements instead of one per entry, so one bad row never degrades the writer to row-at-a-time.
-import type { LogEntry } from './store.js';
+import type { WriterEntry } from './store.js';
 
 export interface Refusal {
-  entry: LogEntry;
+  entry: WriterEntry;
   error: unknown;
 }
 
@@ -14,7 +14,7 @@ export type Isolation =
   | { reachable: false; error: unknown };
 
 export interface IsolationSink {
-  insert(entries: LogEntry[]): Promise<void>;
+  insert(entries: WriterEntry[]): Promise<void>;
   reachable(): Promise<boolean>;
 }
 
@@ -22,8 +22,8 @@ export interface IsolationSink {
  * A batch of n holding k refused entries costs about 2·k·log2(n/k) statements (17 for one bad entry among 200), and a
  * ping after each refusal tells a bad entry from an outage.
  */
-export async function isolateRefused(batch: LogEntry[], firstError: unknown, sink: IsolationSink): Promise<Isolation> {
-  const refusedParts: Array<{ part: LogEntry[]; error: unknown }> = [{ part: batch, error: firstError }];
+export async function isolateRefused(batch: WriterEntry[], firstError: unknown, sink: IsolationSink): Promise<Isolation> {
+  const refusedParts: Array<{ part: WriterEntry[]; error: unknown }> = [{ part: batch, error: firstError }];
   const refused: Refusal[] = [];
   for (let next = refusedParts.pop(); next; next = refusedParts.pop()) {
     const { part, error } = next;

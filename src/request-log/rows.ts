@@ -1,9 +1,10 @@
 // A batch of log entries as the JSON arrays json_populate_recordset expands: each row built straight from its entry
 // under the SQL column names, with the already serialised jsonb columns spliced in verbatim.
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { NewUpstreamAttempt, requestLogs, upstreamAttempts } from './schema.js';
+import type { NewUpstreamAttempt, requestLogs, storedResponses, upstreamAttempts } from './schema.js';
 import { storableJson } from './storable.js';
-import type { LogEntry, LogRequest } from './store.js';
+import { isStoredResponse, type StoredResponse } from './stored-response.js';
+import type { LogRequest, WriterEntry } from './store.js';
 
 /**
  * The row object json_populate_recordset matches on. Typed from the schema so that a column added, renamed or
@@ -89,16 +90,38 @@ function attemptRow(a: NewUpstreamAttempt): SqlRow<typeof upstreamAttempts> {
   };
 }
 
+/** The response and its input items go in as JSON values: serialised once, with the batch. */
+function storedResponseRow(r: StoredResponse): SqlRow<typeof storedResponses> {
+  return {
+    id: r.id,
+    key_id: r.keyId,
+    created_at: isoTimestamp(r.createdAt),
+    previous_response_id: r.previousResponseId,
+    response: r.response,
+    input_items: r.inputItems,
+  };
+}
+
 /**
- * The two parameters of the batch insert: request rows and attempt rows, each a JSON array, made storable (no NUL, no
- * lone surrogate in any column) so that one odd string never costs the batch.
+ * The parameters of the batch insert: request rows, attempt rows and (when the batch holds any) stored responses,
+ * each a JSON array, made storable (no NUL, no lone surrogate in any column) so that one odd string never costs the
+ * batch.
  */
-export function batchJson(entries: LogEntry[]): { requests: string; attempts: string } {
+export function batchJson(entries: WriterEntry[]): { requests: string; attempts: string; responses: string | undefined } {
   const requests: string[] = [];
   const attempts: Array<SqlRow<typeof upstreamAttempts>> = [];
+  const responses: Array<SqlRow<typeof storedResponses>> = [];
   for (const entry of entries) {
+    if (isStoredResponse(entry)) {
+      responses.push(storedResponseRow(entry.storedResponse));
+      continue;
+    }
     requests.push(requestRow(entry.request));
     for (const attempt of entry.attempts) attempts.push(attemptRow(attempt));
   }
-  return { requests: storableJson(`[${requests.join(',')}]`), attempts: storableJson(JSON.stringify(attempts)) };
+  return {
+    requests: storableJson(`[${requests.join(',')}]`),
+    attempts: storableJson(JSON.stringify(attempts)),
+    responses: responses.length === 0 ? undefined : storableJson(JSON.stringify(responses)),
+  };
 }

@@ -2,7 +2,8 @@
 // from a byte offset in batches once it is over (never loaded whole), truncated when fully replayed.
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogEntry, LogRequest } from './store.js';
+import { isStoredResponse, reviveStoredResponse, type StoredResponse } from './stored-response.js';
+import type { LogEntry, LogRequest, WriterEntry } from './store.js';
 
 const READ_CHUNK = 64 * 1024;
 /** Rewrite the file without its replayed head once that head is this large and more than half the file. */
@@ -14,12 +15,16 @@ export interface SpilledEntry {
   attempts: Array<Omit<LogEntry['attempts'][number], 'startedAt'> & { startedAt: string }>;
 }
 
+/** A stored response's line: `{"storedResponse":{…}}` (a version before stored responses skips it as unreadable). */
+type SpilledResponse = { storedResponse: Omit<StoredResponse, 'createdAt'> & { createdAt: string } };
+
 /**
  * One line of the file. The bodies' JSON text goes in as JSON, not as an escaped string, so lines keep the shape they
  * had before bodies were kept serialised: a file spilled by either version replays in the other, and the rejected
  * file stays readable.
  */
-export function toLine(entry: LogEntry): string {
+export function toLine(entry: WriterEntry): string {
+  if (isStoredResponse(entry)) return JSON.stringify(entry);
   const { requestBodyJson, toolCallsJson, ...request } = entry.request;
   const head = JSON.stringify(request);
   const bodies = `"requestBody":${requestBodyJson ?? 'null'},"toolCalls":${toolCallsJson ?? 'null'}}`;
@@ -74,7 +79,7 @@ export class SpillFile {
     return this.size - this.offset;
   }
 
-  append(entries: LogEntry[]): void {
+  append(entries: WriterEntry[]): void {
     if (entries.length === 0) return;
     const text = entries.map(toLine).join('\n') + '\n';
     appendFileSync(this.path, text);
@@ -82,13 +87,13 @@ export class SpillFile {
     this.lines += entries.length;
   }
 
-  reject(entry: LogEntry): void {
+  reject(entry: WriterEntry): void {
     appendFileSync(this.rejectedPath, toLine(entry) + '\n');
   }
 
   /** Reads up to n entries from the head without removing them. */
-  peek(n: number): LogEntry[] {
-    const entries: LogEntry[] = [];
+  peek(n: number): WriterEntry[] {
+    const entries: WriterEntry[] = [];
     let lines = 0;
     let bytes = 0;
     if (this.lines === 0) return entries;
@@ -179,10 +184,11 @@ export class SpillFile {
   }
 }
 
-function parseLine(line: string): LogEntry | undefined {
+function parseLine(line: string): WriterEntry | undefined {
   if (line.trim() === '') return undefined;
   try {
-    const value = JSON.parse(line) as SpilledEntry;
+    const value = JSON.parse(line) as SpilledEntry | SpilledResponse;
+    if (value && typeof value === 'object' && 'storedResponse' in value) return value.storedResponse?.id ? reviveStoredResponse(value.storedResponse) : undefined;
     if (!value || typeof value !== 'object' || !value.request || !Array.isArray(value.attempts)) return undefined;
     return revive(value);
   } catch {

@@ -2,12 +2,13 @@
 // multi-row inserts, are retried with backoff while the database is down, and spill to a local file when the queue
 // is full or the database stalls, so a crash loses at most MAX_UNSAVED_ENTRIES; the file is replayed once the
 // database is back. Inserts are idempotent (primary keys, ON CONFLICT DO NOTHING), so a replay or a timed-out write
-// that did land never duplicates rows.
+// that did land never duplicates rows. Stored responses (the Responses API's) travel the same way, in the same batches.
 import type { Logger } from 'pino';
 import { isolateRefused } from './isolate.js';
 import { reason, sleep, withTimeout } from './store-call.js';
 import { SpillFile } from './spill.js';
-import type { LogEntry } from './store.js';
+import { isStoredResponse } from './stored-response.js';
+import type { LogEntry, WriterEntry } from './store.js';
 
 /**
  * With a spill folder, once the database has taken nothing for STALL_MS (down, hung, or stalled), at most this many
@@ -28,7 +29,7 @@ export const SPILL_CHUNK = 100;
 
 /** What the writer needs from the store (the LogStore, or a fake in tests). */
 export interface LogSink {
-  insert(entries: LogEntry[]): Promise<void>;
+  insert(entries: WriterEntry[]): Promise<void>;
   ping(): Promise<void>;
 }
 
@@ -73,8 +74,12 @@ export interface WriterStats {
   degraded: boolean;
 }
 
+/** Told each batch that has left the writer's hands: in the database, or set aside as refused. Must not throw. */
+export type StoredListener = (entries: readonly WriterEntry[]) => void;
+
 export class LogWriter {
-  private queue: LogEntry[] = [];
+  private queue: WriterEntry[] = [];
+  private readonly listeners = new Set<StoredListener>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
   private backoffMs = 0;
@@ -113,12 +118,18 @@ export class LogWriter {
     return { queued: this.queue.length, spilled: this.spill?.count() ?? 0, ...this.counts, degraded: this.degradedSince !== undefined };
   }
 
-  /** Queued entries not yet known written that match, oldest first: for readers that must see this process's writes. */
-  pending(match: (entry: LogEntry) => boolean): LogEntry[] {
-    return this.queue.filter(match);
+  /** Subscribes to stored batches (a read-your-writes cache drops what has landed); returns the unsubscribe. */
+  onStored(listener: StoredListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  enqueue(entry: LogEntry): void {
+  /** Queued log entries not yet known written that match, oldest first: for readers that must see this process's writes. */
+  pending(match: (entry: LogEntry) => boolean): LogEntry[] {
+    return this.queue.filter((e): e is LogEntry => !isStoredResponse(e) && match(e));
+  }
+
+  enqueue(entry: WriterEntry): void {
     if (this.sealed || this.queue.length >= (this.options.maxQueue ?? 10_000)) {
       this.toSpill([entry]);
       return;
@@ -169,11 +180,12 @@ export class LogWriter {
       // Only drain() takes from the head of the queue or the spill file; others append, or move the tail beyond inFlight.
       if (fromSpill) this.spill!.consume();
       else this.queue.splice(0, batch.length);
+      for (const listener of this.listeners) listener(batch);
     }
   }
 
   /** True when the batch is stored (or its unstorable entries set aside); false when the store is unreachable. */
-  private async write(batch: LogEntry[]): Promise<boolean> {
+  private async write(batch: WriterEntry[]): Promise<boolean> {
     let rejected = 0;
     try {
       await this.insert(batch);
@@ -191,14 +203,15 @@ export class LogWriter {
     return true;
   }
 
-  private insert(entries: LogEntry[]): Promise<void> {
+  private insert(entries: WriterEntry[]): Promise<void> {
     return withTimeout(this.store.insert(entries), this.options.writeTimeoutMs ?? 10_000);
   }
 
-  private setAside(entry: LogEntry, error: unknown): void {
+  private setAside(entry: WriterEntry, error: unknown): void {
     this.counts.rejected++;
     this.counts.dropped++;
-    this.log.error({ requestId: entry.request.xRequestId ?? entry.request.id, err: reason(error) }, 'log store rejected an entry; set aside');
+    const id = isStoredResponse(entry) ? { responseId: entry.storedResponse.id } : { requestId: entry.request.xRequestId ?? entry.request.id };
+    this.log.error({ ...id, err: reason(error) }, 'log store rejected an entry; set aside');
     try {
       this.spill?.reject(entry);
     } catch {
@@ -246,7 +259,7 @@ export class LogWriter {
     return false;
   }
 
-  private toSpill(entries: LogEntry[]): void {
+  private toSpill(entries: WriterEntry[]): void {
     if (!this.spill || this.spill.bytes() >= (this.options.maxSpillBytes ?? 1024 ** 3)) {
       this.counts.dropped += entries.length;
       return;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import type { LogEntry } from '../../src/request-log/store.js';
+import type { LogEntry, WriterEntry } from '../../src/request-log/store.js';
 import { SpillFile } from '../../src/request-log/spill.js';
 import { LogWriter, MAX_UNSAVED_ENTRIES, SPILL_CHUNK, type LogSink, type WriterOptions } from '../../src/request-log/writer.js';
 
@@ -51,6 +51,9 @@ function entry(id: string, content = `answer ${id}`): LogEntry {
     attempts: [{ id: `${id}#1`, requestId: id, attempt: 1, startedAt: now, provider: 'mock', model: 'echo', status: 200, latencyMs: 4 }],
   };
 }
+
+/** The spill file holds stored responses too; these tests spill only request entries. */
+const requestId = (e: WriterEntry | undefined) => (e as LogEntry).request.id;
 
 const dirs: string[] = [];
 const writers: LogWriter[] = [];
@@ -442,14 +445,14 @@ describe('SpillFile', () => {
     const seen: string[] = [];
     for (let i = 0; i < 17; i++) {
       const [e] = spill.peek(1);
-      seen.push(e!.request.id);
+      seen.push(requestId(e));
       spill.consume();
     }
     expect(seen).toEqual(Array.from({ length: 17 }, (_, i) => `b${i}`));
     // More than 16 MiB replayed and over half the file: rewritten to just the tail.
     expect(statSync(spill.path).size).toBeLessThan(5 * 1024 * 1024);
     expect(spill.count()).toBe(3);
-    expect(spill.peek(10).map((e) => e.request.id)).toEqual(['b17', 'b18', 'b19']);
+    expect(spill.peek(10).map(requestId)).toEqual(['b17', 'b18', 'b19']);
     spill.consume();
     expect(spill.count()).toBe(0);
     expect(statSync(spill.path).size).toBe(0);

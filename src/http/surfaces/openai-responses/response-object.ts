@@ -1,6 +1,6 @@
 // The Response object's parts shared by the JSON and stream renderers: ids, the request's parameters echoed back
 // with the defaults OpenAI reports, output items, usage and status, in the field order OpenAI sends them.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { GatewayError } from '../../../errors.js';
 import type { Usage } from '../../../schemas/chat-response.js';
 import type { ResponsesRequest } from './request-schema.js';
@@ -60,9 +60,22 @@ export function echoOf(request: ResponsesRequest): ResponseEcho {
   };
 }
 
+const HEX_BYTES = 20;
+/**
+ * Random bytes for 256 ids, refilled when used up: one randomBytes(20) per response was 1.4% of the bridge's CPU at
+ * c32 (bench:profile --case responses-bridge), about as much as rendering the whole Response.
+ */
+const pool = Buffer.alloc(HEX_BYTES * 256);
+let offset = pool.length;
+
 /** One random hex body per response; its items' ids derive from it (OpenAI's ids share a suffix the same way). */
 export function newResponseHex(): string {
-  return randomBytes(20).toString('hex');
+  if (offset === pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  offset += HEX_BYTES;
+  return pool.toString('hex', offset - HEX_BYTES, offset);
 }
 
 export const itemId = (prefix: 'msg' | 'fc' | 'rs', hex: string, index: number) => `${prefix}_${hex}${index.toString(16).padStart(8, '0')}`;

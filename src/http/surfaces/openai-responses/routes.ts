@@ -30,8 +30,8 @@ type IdRequest = FastifyRequest<{ Params: z.infer<typeof idParams> }>;
 
 export const registerResponses: SurfaceRoutes = (scope: FastifyInstance, { deps, pipeline }) => {
   scope.setErrorHandler(errorHandlerFor(surface.renderError, deps.redact));
-  const store = new ResponseStore(deps.logStore.database, scope.log);
-  scope.addHook('onClose', () => store.settle());
+  const store = new ResponseStore(deps.logStore.database, deps.logWriter, scope.log);
+  scope.addHook('onClose', async () => store.close());
   const keeps = deps.config.logBodies;
 
   scope.post(ENDPOINT, { schema: { summary: 'Create a model response (JSON, or SSE of typed response.* events when stream is true)', tags: ['OpenAI'], body: documented(responsesRequestSchema), response: { default: openAIErrorSchema } } }, async (req, reply) => {

@@ -1,23 +1,24 @@
 // The response store behind previous_response_id and the /v1/responses/{id} routes: rows in the log database,
-// written without holding up the response (the insert starts as the answer leaves and nobody waits on it), and
-// kept in process until it lands so the same client's next request reads it at once.
+// written by the log writer in its batches (never one statement per response, never on the response path), and kept
+// in process until they land so the same client's next request reads them at once, whatever the database is doing.
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { LogDatabase } from '../../../request-log/db.js';
 import { storedResponses } from '../../../request-log/responses-schema.js';
+import { isStoredResponse, type StoredResponse } from '../../../request-log/stored-response.js';
+import type { LogWriter, StoredListener } from '../../../request-log/writer.js';
 import type { InputItem } from './request-schema.js';
+
+export type { StoredResponse };
 
 type Json = Record<string, unknown>;
 
-export interface StoredResponse {
-  id: string;
-  keyId: string | null;
-  createdAt: Date;
-  previousResponseId: string | null;
-  response: Json;
-  /** Each with an id (the client's, or one given here). */
-  inputItems: Json[];
-}
+/**
+ * Responses held in process until they land. A healthy writer lands them within a flush or two (the queue holds at
+ * most 10,000 entries by default); beyond this, during a long outage, the oldest give way (they wait in the spill file
+ * and are read from the database once it is back), while the newest, the ones a client continues, stay readable.
+ */
+export const MAX_LANDING = 10_000;
 
 /** How far back previous_response_id is followed: a longer chain is a loop or a conversation to send whole. */
 export const MAX_CHAIN = 100;
@@ -38,32 +39,45 @@ export function withIds(items: InputItem[], responseId: string): Json[] {
   });
 }
 
+interface Landing {
+  row: StoredResponse;
+  /** Deleted before it landed: hidden now, and deleted again once it lands (a write in flight may land after). */
+  deleted: boolean;
+}
+
 export class ResponseStore {
-  /** Written but maybe not yet in the database: what a read sees first. */
-  private readonly landing = new Map<string, { row: StoredResponse; write: Promise<void> }>();
+  /** Handed to the writer but maybe not yet in the database: what a read sees first. */
+  private readonly landing = new Map<string, Landing>();
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly database: LogDatabase,
+    private readonly writer: Pick<LogWriter, 'enqueue' | 'onStored'>,
     private readonly log: Pick<Logger, 'warn'>,
-  ) {}
+  ) {
+    this.unsubscribe = writer.onStored(this.landed);
+  }
 
   /** Returns at once; the row is readable from this process right away and from the database once it lands. */
   put(row: StoredResponse): void {
-    const write = this.database.db
-      .insert(storedResponses)
-      .values(row)
-      .onConflictDoNothing()
-      .then(
-        () => undefined,
-        (err: unknown) => this.log.warn({ err: (err as Error).message, responseId: row.id }, 'stored response not written'),
-      )
-      .finally(() => this.landing.delete(row.id));
-    this.landing.set(row.id, { row, write });
+    this.writer.enqueue({ storedResponse: row });
+    this.landing.set(row.id, { row, deleted: false });
+    if (this.landing.size > MAX_LANDING) this.landing.delete(this.landing.keys().next().value!);
   }
+
+  private readonly landed: StoredListener = (entries) => {
+    for (const entry of entries) {
+      if (!isStoredResponse(entry)) continue;
+      const id = entry.storedResponse.id;
+      if (this.landing.get(id)?.deleted) void this.deleteRow(id).catch((err: unknown) => this.log.warn({ err: (err as Error).message, responseId: id }, 'deleted response not removed'));
+      this.landing.delete(id);
+    }
+  };
 
   /** Undefined for an unknown id and for one made with another gateway key (the caller answers 404 either way). */
   async get(id: string, keyId: string | undefined): Promise<StoredResponse | undefined> {
-    const row = this.landing.get(id)?.row ?? (await this.database.db.select().from(storedResponses).where(eq(storedResponses.id, id)).limit(1))[0];
+    const landing = this.landing.get(id);
+    const row = landing ? (landing.deleted ? undefined : landing.row) : (await this.database.db.select().from(storedResponses).where(eq(storedResponses.id, id)).limit(1))[0];
     if (!row || row.keyId !== (keyId ?? null)) return undefined;
     return row as StoredResponse;
   }
@@ -94,14 +108,19 @@ export class ResponseStore {
   async delete(id: string, keyId: string | undefined): Promise<boolean> {
     const found = await this.get(id, keyId);
     if (!found) return false;
-    await this.landing.get(id)?.write;
-    await this.database.db.delete(storedResponses).where(eq(storedResponses.id, id));
+    const landing = this.landing.get(id);
+    if (landing) landing.deleted = true;
+    await this.deleteRow(id);
     return true;
   }
 
-  /** Waits for the writes under way (shutdown, tests). */
-  async settle(): Promise<void> {
-    await Promise.all([...this.landing.values()].map((l) => l.write));
+  /** Stops following the writer (the scope closes; what is queued is still written by the writer's own close). */
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private async deleteRow(id: string): Promise<void> {
+    await this.database.db.delete(storedResponses).where(eq(storedResponses.id, id));
   }
 }
 

@@ -62,8 +62,9 @@ export class ResponsesStreamRenderer implements StreamRenderer {
   }
 
   start(): string {
-    const response = responseObject(this.state, this.echo);
-    return this.emit('response.created', { response }) + this.emit('response.in_progress', { response });
+    // The same Response twice: serialised once (the field order is emit's: type, response, sequence_number).
+    const response = JSON.stringify(responseObject(this.state, this.echo));
+    return this.emitResponse('response.created', response) + this.emitResponse('response.in_progress', response);
   }
 
   chunk(event: ChatStreamEvent): string {
@@ -118,6 +119,10 @@ export class ResponsesStreamRenderer implements StreamRenderer {
     delete failed.usage;
     this.onFinal?.(failed);
     return this.emit('response.failed', { response: failed });
+  }
+
+  private emitResponse(type: string, responseJson: string): string {
+    return sseEvent(type, `{"type":"${type}","response":${responseJson},"sequence_number":${this.seq++}}`);
   }
 
   private emit(type: string, fields: Json): string {

@@ -3,7 +3,7 @@
 // and stream event against OpenAI's schema.
 import { expect } from 'vitest';
 import { chunkBody, completionBody, startFakeOpenAI, usageBody, usageChunkBody, type FakeUpstream, type ToolCallBody } from '../../../fakes/openai-upstream.js';
-import { startGateway, type TestGateway } from '../../../helpers/gateway.js';
+import { startGateway, type GatewayOptions, type TestGateway } from '../../../helpers/gateway.js';
 import { expectSchema, parseEventStream } from '../../../helpers/openai-schema.js';
 
 export const GATEWAY_KEY = 'gw-responses-key-123456';
@@ -18,9 +18,10 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-export async function startBridge(env: Record<string, string> = {}): Promise<Bridge> {
+export async function startBridge(env: Record<string, string> = {}, writer?: GatewayOptions['writer']): Promise<Bridge> {
   const fake = await startFakeOpenAI({ models: ['gpt-4o-mini'], apiKey: UPSTREAM_KEY });
   const gateway = await startGateway({
+    writer,
     env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.baseUrl, GATEWAY_API_KEYS: GATEWAY_KEY, ...env },
     configure: (c) => {
       c.routing.retries = 0;

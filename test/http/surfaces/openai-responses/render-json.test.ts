@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeCompletion } from '../../../../src/providers/chunks.js';
 import { makeUsage, type CompletionMessage } from '../../../../src/schemas/chat-response.js';
+import { newResponseHex } from '../../../../src/http/surfaces/openai-responses/response-object.js';
 import { responsesSurface } from '../../../../src/http/surfaces/openai-responses/surface.js';
 import { expectSchema } from '../../../helpers/openai-schema.js';
 
@@ -78,5 +79,13 @@ describe('renderJson', () => {
 
   it('a refusal is a refusal content part', () => {
     expect(render({ role: 'assistant', content: null, refusal: 'I cannot help.' }, 'stop').output).toMatchObject([{ type: 'message', content: [{ type: 'refusal', refusal: 'I cannot help.' }] }]);
+  });
+});
+
+describe('newResponseHex', () => {
+  it('gives 40 hex digits, never the same twice, across refills of its random pool', () => {
+    const ids = Array.from({ length: 1_000 }, () => newResponseHex());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{40}$/);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
