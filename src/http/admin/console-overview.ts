@@ -21,11 +21,13 @@ const round2 = (value: number | null): number | null => (value === null ? null :
 const total = (column: string) => sql<string>`coalesce(sum(${sql.identifier(column)}), 0)`;
 
 /**
- * The summed buckets of one histogram as one array column: 82 numbers in one field, not 82 fields for the driver and
- * drizzle to map per row.
+ * The summed buckets of one histogram as one text field ("{0,3,…}"): one field, not 82, for the driver and drizzle to
+ * map per row, and split here rather than by the driver's array parser, which cost ~8 ms of client CPU for the
+ * hour's 69 rows (measured against the 2M-row bench database).
  */
 const histogramSums = (histogram: 'latency' | 'ttft') =>
-  sql<Array<string | number>>`array[${sql.raw(Array.from({ length: HISTOGRAM_BUCKETS }, (_, b) => `coalesce(sum(${bucketColumn(histogram, b)}), 0)`).join(', '))}]`;
+  sql<string>`array[${sql.raw(Array.from({ length: HISTOGRAM_BUCKETS }, (_, b) => `coalesce(sum(${bucketColumn(histogram, b)}), 0)`).join(', '))}]::text`;
+const counts = (text: string | undefined): number[] => (text ? text.slice(1, -1).split(',').map(Number) : []);
 
 export function overviewWindow(window: WindowName, now = Date.now()): { from: Date; to: Date; bucketSeconds: number } {
   const { ms, bucketSeconds } = WINDOWS[window];
@@ -72,8 +74,8 @@ export function overviewQueries(db: LogDb, from: Date, to: Date, bucketSeconds: 
   return { figures };
 }
 
-type FigureRow = { latency: Array<string | number>; ttft: Array<string | number> } | undefined;
-const percentile = (counts: Array<string | number> | undefined, fraction: number) => round2(histogramPercentile((counts ?? []).map(Number), fraction));
+type FigureRow = { latency: string; ttft: string } | undefined;
+const percentile = (text: string | undefined, fraction: number) => round2(histogramPercentile(counts(text), fraction));
 const latency = (row: FigureRow, fraction: number) => percentile(row?.latency, fraction);
 const ttft = (row: FigureRow, fraction: number) => percentile(row?.ttft, fraction);
 /** '' stands for a missing provider or model in the rollups (a refusal's): the answer says null, as the rows do. */
