@@ -8,6 +8,7 @@ import { overview, overviewQueries, overviewWindow, type Query } from '../src/ht
 import { anchorQuery, detailQuery, encodeCursor, filterConditions, requestPageQuery, timelineQuery } from '../src/http/admin/console-request-query.js';
 import { listRequests, requestDetail } from '../src/http/admin/console-requests.js';
 import type { RequestsQuery } from '../src/http/admin/console-shapes.js';
+import { rollupSpendByQuery } from '../src/keys/spend-rollups.js';
 import { SPEND_GROUPS, spendBy, spendByQuery } from '../src/keys/spend.js';
 import { openLogDatabase, type LogDb } from '../src/request-log/db.js';
 import { HealthTracker } from '../src/routing/health.js';
@@ -114,11 +115,15 @@ function cases(db: LogDb, now: number, deep: { createdAt: Date; id: string }, ne
     { name: 'requests newer_than (tail poll)', run: () => listRequests(db, { limit: 50, newer_than: newest }), queries: [anchorQuery(db, newest)] },
     { name: 'request detail + timeline', run: () => requestDetail(db, detailId), queries: [detailQuery(db, detailId), timelineQuery(db, detailId)] },
   );
+  // The console's spend page asks for all time; a window of whole UTC days reads the rollups too.
+  const days = new Date(Math.floor(now / 86_400_000) * 86_400_000 - 7 * 86_400_000);
   for (const group of SPEND_GROUPS) {
-    const from = new Date(now - 7 * 86_400_000);
-    out.push({ name: `spend ${group} (last 7 days)`, run: () => spendBy(db, group, from), queries: [spendByQuery(db, group, from)] });
+    out.push({ name: `spend ${group} (last 7 UTC days)`, run: () => spendBy(db, group, days), queries: [rollupSpendByQuery(db, group, days)] });
   }
-  out.push({ name: 'spend key (all time)', run: () => spendBy(db, 'key'), queries: [spendByQuery(db, 'key')] });
+  out.push({ name: 'spend key (all time)', run: () => spendBy(db, 'key'), queries: [rollupSpendByQuery(db, 'key')] });
+  // Not a console page: the API's answer for a window that does not fall on UTC days sums the raw rows.
+  const hours = new Date(now - 7 * 86_400_000);
+  out.push({ name: 'spend key (7×24 h: raw rows, API only)', run: () => spendBy(db, 'key', hours), queries: [spendByQuery(db, 'key', hours)] });
   out.push({ name: 'budgets', run: () => budgets(db, new Date(now)), queries: Object.values(budgetQueries(db, new Date(now))) });
   return out;
 }
@@ -132,7 +137,7 @@ async function main(): Promise<void> {
   const seeded = Number((await client.query('select count(*) from request_logs')).rows[0].count);
   // A reused database that an interrupted run left part-seeded is seeded again.
   if (fresh || seeded !== rows) {
-    await client.query('truncate request_logs, upstream_attempts, virtual_keys, teams');
+    await client.query('truncate request_logs, upstream_attempts, virtual_keys, teams, spend_daily, overview_rollups');
     const started = performance.now();
     await seed(client, rows, endMs, log);
     log(`seeded ${rows} rows in ${Math.round((performance.now() - started) / 1000)} s`);

@@ -1,6 +1,8 @@
 // Seeds the console benchmark's database server-side (INSERT … SELECT over generate_series, in chunks): request rows
 // in time order over the last 30 days like a live log, skewed keys and models, errors, fallbacks with their attempts,
 // sessions, questions from a vocabulary (one rare word), bodies of a realistic size; plus teams and keys with budgets.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
 export const SEED_DAYS = 30;
@@ -90,6 +92,19 @@ select r.id || '#' || a, r.id, a, r.created_at + ((a - 1) * 50) * interval '1 mi
   case when a = r.attempts then r.error_code else 'upstream_unavailable' end
 from request_logs r, generate_series(1, r.attempts) a`;
 
+const migrations = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/**
+ * The rows went in around the writer, so the rollups it maintains are filled the way an upgrade fills them: by the
+ * migrations' own backfill statements (drizzle/*_backfill.sql), over emptied rollup tables.
+ */
+async function foldRollups(client: pg.ClientBase): Promise<void> {
+  for (const file of readdirSync(migrations).filter((f) => f.endsWith('_backfill.sql')).sort()) {
+    const statements = readFileSync(`${migrations}/${file}`, 'utf8').split('--> statement-breakpoint');
+    for (const statement of statements) await client.query(statement);
+  }
+}
+
 export async function seed(client: pg.ClientBase, total: number, endMs: number, log: (line: string) => void): Promise<void> {
   const chunk = 100_000;
   for (let first = 0; first < total; first += chunk) {
@@ -110,7 +125,9 @@ export async function seed(client: pg.ClientBase, total: number, endMs: number, 
        case when k % 3 = 0 then 50 else null end, (array['day','week','month','total'])[1 + k % 4], '${at}', '${at}'
      from generate_series(0, ${KEYS - 1}) k`,
   );
-  log('seeded attempts, teams and keys; vacuum analyze');
+  log('seeded attempts, teams and keys; folding the rollups');
+  await foldRollups(client);
+  log('folded the rollups; vacuum analyze');
   await client.query('vacuum analyze request_logs');
   await client.query('vacuum analyze upstream_attempts');
   await client.query('analyze teams');

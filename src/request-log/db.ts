@@ -56,9 +56,12 @@ async function openPglite(dir: string, template?: Blob): Promise<LogDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
+  // The console's free-text search is a trigram index (drizzle/0009): PGlite ships pg_trgm but loads it only when asked.
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const extensions = { pg_trgm };
   const inMemory = dir === 'memory://' || dir === '';
   if (!inMemory) mkdirSync(dir, { recursive: true });
-  const client = inMemory ? new PGlite(template ? { loadDataDir: template } : {}) : new PGlite(dir);
+  const client = inMemory ? new PGlite(template ? { loadDataDir: template, extensions } : { extensions }) : new PGlite(dir, { extensions });
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return {

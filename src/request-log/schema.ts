@@ -85,3 +85,4 @@ export type RequestLogRow = typeof requestLogs.$inferSelect;
 export type NewUpstreamAttempt = typeof upstreamAttempts.$inferInsert;
 export * from './responses-schema.js';
 export * from './spend-schema.js';
+export * from './overview-schema.js';

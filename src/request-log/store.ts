@@ -2,6 +2,7 @@
 import { and, desc, eq, getTableName, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { LogDatabase } from './db.js';
 import { batchJson } from './rows.js';
+import { foldIntoOverview, OVERVIEW_FOLDED_COLUMNS } from './overview-fold.js';
 import { FOLDED_COLUMNS, foldIntoRollups } from './spend-fold.js';
 import { requestLogs, storedResponses, upstreamAttempts, type NewRequestLog, type NewUpstreamAttempt, type RequestLogRow } from './schema.js';
 import type { StoredResponseEntry } from './stored-response.js';
@@ -135,17 +136,23 @@ const attemptTable = sql.identifier(getTableName(upstreamAttempts));
 const responseTable = sql.identifier(getTableName(storedResponses));
 
 /**
- * The request rows go in through a data-modifying CTE, their rollups through a second one that reads what the first
- * returned (spend-fold.ts), the attempts through the main statement. The attempts part sees the same snapshot, which
- * is fine here: it does not read request_logs, and no foreign key ties upstream_attempts to request_logs
- * (drizzle/0000_init.sql; one would still hold, since Postgres checks foreign keys at the end of the statement). ON
- * CONFLICT DO NOTHING on both primary keys (attempt ids derive from the request id) keeps a retried or replayed batch
- * from duplicating rows, and RETURNING keeps it from counting them in the rollups again.
+ * The attempt rows are expanded once (CTE a) and the request rows go in through a data-modifying CTE (r); both
+ * rollups fold what r returned (spend-fold.ts, overview-fold.ts, the overview's fallback count reading a), and the
+ * main statement inserts the attempts. The parts see the same snapshot, which is fine here: none reads request_logs,
+ * and no foreign key ties upstream_attempts to request_logs (drizzle/0000_init.sql; one would still hold, since
+ * Postgres checks foreign keys at the end of the statement). ON CONFLICT DO NOTHING on both primary keys (attempt ids
+ * derive from the request id) keeps a retried or replayed batch from duplicating rows, and RETURNING keeps it from
+ * counting them in the rollups again.
  */
 function insertBatch(requests: string, attempts: string, responses: string | undefined): SQL {
   // A data-modifying CTE runs whether or not anything reads it; absent when the batch holds no stored response.
-  const stored = responses === undefined ? sql`` : sql`, t as (insert into ${responseTable} select * from json_populate_recordset(null::${responseTable}, ${responses}::json) on conflict do nothing)`;
-  return sql`with r as (insert into ${requestTable} select * from json_populate_recordset(null::${requestTable}, ${requests}::json) on conflict do nothing returning ${FOLDED_COLUMNS}), s as (${foldIntoRollups(sql`r`)})${stored} insert into ${attemptTable} select * from json_populate_recordset(null::${attemptTable}, ${attempts}::json) on conflict do nothing`;
+  const stored = responses === undefined ? sql`` : sql`,
+    t as (insert into ${responseTable} select * from json_populate_recordset(null::${responseTable}, ${responses}::json) on conflict do nothing)`;
+  return sql`with a as (select * from json_populate_recordset(null::${attemptTable}, ${attempts}::json)),
+    r as (insert into ${requestTable} select * from json_populate_recordset(null::${requestTable}, ${requests}::json) on conflict do nothing returning ${FOLDED_COLUMNS}, ${OVERVIEW_FOLDED_COLUMNS}),
+    s as (${foldIntoRollups(sql`r`)}),
+    o as (${foldIntoOverview(sql`r`, sql`a`, 'add')})${stored}
+    insert into ${attemptTable} select * from a on conflict do nothing`;
 }
 
 function toHistoryItem(row: RequestLogRow): HistoryItem {

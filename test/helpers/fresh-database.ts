@@ -2,7 +2,7 @@
 // drop()), so whole-table sums are not disturbed by other test files writing at the same time; PGlite otherwise.
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { openLogDatabase, type LogDatabase } from '../../src/request-log/db.js';
 
 export interface FreshDatabase {
@@ -38,5 +38,23 @@ export async function freshDatabase(): Promise<FreshDatabase> {
     url: own,
     open: () => openLogDatabase({ databaseUrl: own, pgliteDir: '' }),
     drop: () => admin(server, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A fresh database opened before the file's tests and dropped after them; call at the top of a test file. */
+export function fileDatabase(): () => LogDatabase {
+  let fresh: FreshDatabase | undefined;
+  let database: LogDatabase | undefined;
+  beforeAll(async () => {
+    fresh = await freshDatabase();
+    database = await fresh.open();
+  }, 60_000);
+  afterAll(async () => {
+    await database?.close();
+    await fresh?.drop();
+  });
+  return () => {
+    if (!database) throw new Error('the file database is opened in beforeAll');
+    return database;
   };
 }

@@ -44,7 +44,8 @@ export async function rollupSums(db: LogDb): Promise<Map<string, DaySums>> {
   return sums;
 }
 
-export function expectSameSums(got: Map<string, DaySums>, want: Map<string, DaySums>): void {
+/** Equal keys, and per key equal counts and costs within 1e-9 USD (any rollup's sums with a costUsd). */
+export function expectSameSums<T extends { costUsd: number }>(got: Map<string, T>, want: Map<string, T>): void {
   expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
   for (const [key, w] of want) {
     const { costUsd, ...counts } = got.get(key)!;

@@ -7,9 +7,9 @@ import { requestLogs as r, upstreamAttempts as a } from '../../request-log/schem
 import type { RequestsQuery } from './console-shapes.js';
 
 /**
- * `q` scans newest first (the created_at index) and stops at the page's LIMIT; a rare word would otherwise read the
- * whole table, so without `from` the scan ends this far back. A trigram index would answer any range but costs
- * every log insert and needs an extension PGlite loads only on request: the console's search is for recent traffic.
+ * `q` is answered by the trigram index on question (drizzle/0009, pg_trgm) when the word is rare, and by the
+ * created_at index newest first, stopping at the page's LIMIT, when it is common. Without `from` the search still
+ * ends this far back: on a server without pg_trgm the rare word scans, and a window bounds what it reads.
  */
 export const Q_DEFAULT_WINDOW_MS = 86_400_000;
 

@@ -11,13 +11,16 @@ export type WindowName = keyof typeof WINDOWS;
 export const overviewQuery = z.object({ window: z.enum(['hour', 'day', 'week']).default('hour') });
 
 const nullableNumber = z.number().nullable();
+/** The overview's percentiles come from the rollups' histograms (src/request-log/latency-histogram.ts). */
+const histogramMs = (what: string) =>
+  nullableNumber.describe(`${what}: the upper bound of the latency histogram bucket holding it (4 buckets per doubling from 1 ms, so at most ~19% above the exact figure); null without rows.`);
 const totals = z.object({
   requests: z.number(),
   errors: z.number(),
   error_rate: z.number(),
-  p50_ms: nullableNumber,
-  p99_ms: nullableNumber,
-  ttft_p50_ms: nullableNumber,
+  p50_ms: histogramMs('Median latency'),
+  p99_ms: histogramMs('99th percentile latency'),
+  ttft_p50_ms: histogramMs('Median time to first token of streamed rows'),
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   cost_usd: z.number(),
@@ -27,8 +30,17 @@ const totals = z.object({
   budget_refused: z.number(),
   breaker_trips: z.number(),
 });
-const point = z.object({ t: z.string(), requests: z.number(), errors: z.number(), p50_ms: nullableNumber, p99_ms: nullableNumber, ttft_p50_ms: nullableNumber, tokens: z.number(), cost_usd: z.number() });
-const byModel = z.object({ provider: z.string().nullable(), model: z.string().nullable(), requests: z.number(), errors: z.number(), p50_ms: nullableNumber, tokens: z.number(), cost_usd: z.number() });
+const point = z.object({
+  t: z.string(),
+  requests: z.number(),
+  errors: z.number(),
+  p50_ms: histogramMs('Median latency'),
+  p99_ms: histogramMs('99th percentile latency'),
+  ttft_p50_ms: histogramMs('Median time to first token'),
+  tokens: z.number(),
+  cost_usd: z.number(),
+});
+const byModel = z.object({ provider: z.string().nullable(), model: z.string().nullable(), requests: z.number(), errors: z.number(), p50_ms: histogramMs('Median latency'), tokens: z.number(), cost_usd: z.number() });
 
 export const overviewSchema = z.object({
   object: z.literal('overview'),
