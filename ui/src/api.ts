@@ -103,6 +103,8 @@ export interface Page<T> {
   data: T[];
   has_more?: boolean;
   next_cursor: string | null;
+  /** Requests only: the newest row's position, the live tail's anchor. */
+  head_cursor?: string | null;
 }
 
 export type OverviewWindow = 'hour' | 'day' | 'week';

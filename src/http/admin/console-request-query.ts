@@ -44,11 +44,11 @@ export function encodeCursor(anchor: Anchor): string {
   return Buffer.from(`${anchor.createdAt.toISOString()}|${anchor.id}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): Anchor {
+export function decodeCursor(cursor: string, param = 'cursor'): Anchor {
   const text = Buffer.from(cursor, 'base64url').toString();
   const bar = text.indexOf('|');
   const createdAt = new Date(text.slice(0, bar));
-  if (bar < 0 || Number.isNaN(createdAt.getTime()) || bar === text.length - 1) throw invalidRequest('cursor is not one this API returned.', 'cursor', 'invalid_cursor');
+  if (bar < 0 || Number.isNaN(createdAt.getTime()) || bar === text.length - 1) throw invalidRequest(`${param} is not one this API returned.`, param, 'invalid_cursor');
   return { createdAt, id: text.slice(bar + 1) };
 }
 

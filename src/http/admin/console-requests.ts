@@ -46,11 +46,13 @@ export async function listRequests(db: LogDb, query: RequestsQuery): Promise<z.i
     if (!anchor) throw notFound(query.newer_than, 'newer_than');
     position.after = anchor;
   }
+  if (query.newer_than_cursor) position.after = decodeCursor(query.newer_than_cursor, 'newer_than_cursor');
   const rows = await requestPageQuery(db, filterConditions(query), query.limit, position);
   const hasMore = rows.length > query.limit;
   const page = hasMore ? rows.slice(0, query.limit) : rows;
   const last = page.at(-1);
-  return { object: 'list', data: page.map(summaryView), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor(last) : null };
+  const head = page[0];
+  return { object: 'list', data: page.map(summaryView), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor(last) : null, head_cursor: head ? encodeCursor(head) : null };
 }
 
 export async function requestDetail(db: LogDb, id: string): Promise<z.infer<typeof requestDetailSchema>> {

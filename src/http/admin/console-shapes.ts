@@ -62,6 +62,8 @@ export const requestsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(300).optional(),
   newer_than: z.string().min(1).max(100).optional(),
+  /** The live tail's anchor: a list's head_cursor. Unlike newer_than it needs no row, so a deleted one cannot strand the tail. */
+  newer_than_cursor: z.string().min(1).max(300).optional(),
   key_id: filterText.optional(),
   team_id: filterText.optional(),
   model: filterText.optional(),
@@ -97,7 +99,14 @@ export const requestSummary = z.object({
   error_code: z.string().nullable(),
 });
 
-export const requestListSchema = z.object({ object: z.literal('list'), data: z.array(requestSummary), has_more: z.boolean(), next_cursor: z.string().nullable() });
+export const requestListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(requestSummary),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+  /** The newest row's position, for newer_than_cursor (null on an empty page). */
+  head_cursor: z.string().nullable(),
+});
 
 const timelineEntry = z.object({
   attempt: z.number(),

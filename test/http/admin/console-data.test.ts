@@ -214,6 +214,25 @@ describe(`console data (${process.env.DATABASE_URL ? 'PostgreSQL server' : 'PGli
     expect((await admin('/admin/requests?newer_than=nope')).status).toBe(404);
   });
 
+  it('requests: the live tail anchors on head_cursor (no row needed), and says when more than a page arrived', async () => {
+    const { body } = await admin('/admin/requests?limit=1');
+    expect(body.head_cursor).toEqual(expect.any(String));
+    const anchor = encodeURIComponent(body.head_cursor);
+    expect((await admin(`/admin/requests?newer_than_cursor=${anchor}`)).body).toMatchObject({ data: [], has_more: false, head_cursor: null });
+    await ask('k2', 'mock/echo', 'tail one');
+    await ask('k2', 'mock/echo', 'tail two');
+    await ask('k2', 'mock/echo', 'tail three');
+    await flushed();
+    const burst = await admin(`/admin/requests?newer_than_cursor=${anchor}&limit=2`);
+    expect(burst.body.data.map((r: { question: string }) => r.question)).toEqual(['tail three', 'tail two']);
+    expect(burst.body.has_more).toBe(true);
+    const rest = await admin(`/admin/requests?newer_than_cursor=${anchor}&cursor=${encodeURIComponent(burst.body.next_cursor)}`);
+    expect(rest.body.data.map((r: { question: string }) => r.question)).toEqual(['tail one']);
+    const bad = await admin('/admin/requests?newer_than_cursor=bm9wZQ');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ param: 'newer_than_cursor', code: 'invalid_cursor' });
+  });
+
   it('detail: bodies, usage and the attempts timeline in order; 404 when unknown', async () => {
     const { status, body } = await admin(`/admin/requests/${sent[6]!.id}`);
     expect(status).toBe(200);

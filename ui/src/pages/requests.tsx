@@ -126,7 +126,7 @@ export function RequestsPage({ query }: { query: URLSearchParams }) {
     api<Page<RequestSummary>>('/admin/requests', { query: { ...apiFilters, limit: 50 } }).then(
       (page) => {
         if (!active) return;
-        newest.current = page.data[0]?.id;
+        newest.current = page.head_cursor ?? undefined;
         setRows(page.data);
         setCursor(page.has_more === false ? null : page.next_cursor);
         setError(undefined);
@@ -143,11 +143,18 @@ export function RequestsPage({ query }: { query: URLSearchParams }) {
     let active = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = () => {
-      api<Page<RequestSummary>>('/admin/requests', { query: { ...apiFilters, limit: 50, newer_than: newest.current } })
+      api<Page<RequestSummary>>('/admin/requests', { query: { ...apiFilters, limit: 50, newer_than_cursor: newest.current } })
         .then((page) => {
           if (!active || page.data.length === 0) return;
-          newest.current = page.data[0]?.id;
+          newest.current = page.head_cursor ?? newest.current;
           for (const r of page.data) fresh.current.add(r.id);
+          // More arrived than a page holds: the rows between would be a silent gap, so the list restarts from the
+          // newest page and its cursor reaches the rest.
+          if (page.has_more) {
+            setRows(page.data);
+            setCursor(page.next_cursor);
+            return;
+          }
           setRows((old) => {
             const seen = new Set(page.data.map((r) => r.id));
             return [...page.data, ...(old ?? []).filter((r) => !seen.has(r.id))];
