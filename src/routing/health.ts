@@ -36,8 +36,11 @@ export const MAX_DEPLOYMENTS = 1024;
 /** Probe results kept per provider for the console's latency history. */
 export const PROBE_HISTORY = 60;
 
-/** Breaker trips remembered (their times), so the console counts a window's trips without an unbounded list. */
+/** Breaker trips remembered with their times, so the console counts a window's trips without an unbounded list. */
 const TRIP_HISTORY = 1024;
+/** Trips older than that ring are kept as counts per minute, for the console's longest window (a week). */
+const MINUTE_MS = 60_000;
+const TRIP_MINUTES_KEPT = 7 * 24 * 60;
 
 /** How far from the least recently used end eviction looks for a closed circuit before it drops the oldest anyway. */
 const EVICTION_SCAN = 64;
@@ -48,7 +51,8 @@ export class HealthTracker {
   private readonly probes = new Map<string, ProbeResult>();
   private readonly probeHistory = new Map<string, ProbeResult[]>();
   private readonly trips: number[] = [];
-  private tripCount = 0;
+  /** Minute start (epoch ms) → trips of that minute that left the ring, oldest minute first. */
+  private readonly olderTrips = new Map<number, number>();
   private readonly listeners: Array<(provider: string, model: string, state: CircuitState) => void> = [];
 
   constructor(
@@ -171,10 +175,11 @@ export class HealthTracker {
 
   /** Circuits that opened at or after `since` (epoch ms) since the process started. */
   tripsSince(since: number): number {
-    const oldest = this.trips[0];
-    // The ring is full and all of it is in the window: trips older than the ring may be too, so count every one.
-    if (this.trips.length === TRIP_HISTORY && oldest !== undefined && oldest >= since) return this.tripCount;
-    return this.trips.filter((t) => t >= since).length;
+    let count = 0;
+    for (const t of this.trips) if (t >= since) count++;
+    // Trips that left the ring count by their minute: exact for the console's minute-aligned windows.
+    if (this.trips.length === TRIP_HISTORY && this.trips[0]! >= since) for (const [minute, n] of this.olderTrips) if (minute >= since) count += n;
+    return count;
   }
 
   lastProbe(provider: string): ProbeResult | undefined {
@@ -215,12 +220,21 @@ export class HealthTracker {
       }));
   }
 
+  private rememberOlderTrip(at: number): void {
+    const minute = Math.floor(at / MINUTE_MS) * MINUTE_MS;
+    this.olderTrips.set(minute, (this.olderTrips.get(minute) ?? 0) + 1);
+    const horizon = minute - TRIP_MINUTES_KEPT * MINUTE_MS;
+    for (const kept of this.olderTrips.keys()) {
+      if (kept >= horizon) break;
+      this.olderTrips.delete(kept);
+    }
+  }
+
   private notify(provider: string, model: string, before: CircuitState, after: CircuitState): void {
     if (before === after) return;
     if (after === 'open') {
-      this.tripCount++;
       this.trips.push(this.now());
-      if (this.trips.length > TRIP_HISTORY) this.trips.shift();
+      if (this.trips.length > TRIP_HISTORY) this.rememberOlderTrip(this.trips.shift()!);
     }
     for (const listener of this.listeners) listener(provider, model, after);
   }

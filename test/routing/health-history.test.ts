@@ -35,4 +35,24 @@ describe('health history', () => {
     expect(health.tripsSince(trialTime)).toBe(1);
     expect(health.tripsSince(now + 1)).toBe(0);
   });
+
+  it('counts a window exactly past the 1,024 trips it keeps with their times (older ones by the minute)', () => {
+    const minute = 60_000;
+    let now = 28_000_000 * minute;
+    const health = new HealthTracker(settings, () => now);
+    const tripTimes: number[] = [];
+    health.onFailure('p', 'm', 'boom');
+    health.onFailure('p', 'm', 'boom');
+    tripTimes.push(now);
+    for (let i = 1; i < 3000; i++) {
+      now += 2_000; // past the cooldown: the half-open trial fails and the circuit opens again
+      expect(health.tryAcquire('p', 'm')).toBe(true);
+      health.onFailure('p', 'm', 'still down');
+      tripTimes.push(now);
+    }
+    expect(health.tripsSince(0)).toBe(3000);
+    for (const since of [tripTimes[0]!, tripTimes[0]! + 7 * minute, tripTimes[0]! + 30 * minute, now - 10 * minute, now + 1]) {
+      expect(health.tripsSince(since)).toBe(tripTimes.filter((t) => t >= since).length);
+    }
+  });
 });
