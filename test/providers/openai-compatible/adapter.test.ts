@@ -1,7 +1,7 @@
 // The generic preset (vLLM and other OpenAI-wire servers): both reasoning field names, both error shapes, in-stream errors.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../../fakes/openai-upstream.js';
-import { assemble, callOptions, chatRequest, collect, dispatcher, failure, hello, makeProvider, own } from './helpers.js';
+import { assemble, callOptions, chatRequest, closeDispatcher, collect, dispatcher, failure, hello, makeProvider, own } from './helpers.js';
 
 let fake: FakeUpstream;
 beforeAll(async () => {
@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  await dispatcher.close();
+  await closeDispatcher();
 });
 beforeEach(() => fake.reset());
 

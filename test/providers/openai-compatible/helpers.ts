@@ -7,7 +7,18 @@ import { createDispatcher } from '../../../src/upstream/http.js';
 import type { FakeUpstream } from '../../fakes/openai-upstream.js';
 import { ownFixture, sharedFixture } from '../../helpers/fixtures.js';
 
-export const dispatcher = createDispatcher({ useEnvProxy: false });
+/**
+ * This file's upstream agent (a live binding: read it at use, not once). Vitest runs many files in one process and
+ * imports this module once for all of them, so a file closes only its own agent, with closeDispatcher().
+ */
+export let dispatcher = createDispatcher({ useEnvProxy: false });
+
+/** For a file's afterAll: closes the agent the file used and opens a fresh one for the next file in this process. */
+export async function closeDispatcher(): Promise<void> {
+  const used = dispatcher;
+  dispatcher = createDispatcher({ useEnvProxy: false });
+  await used.close();
+}
 
 /** Recorded bodies from public sources, read in place from ../shared beside the repo (see test/helpers/fixtures.ts). */
 export const reference = sharedFixture;

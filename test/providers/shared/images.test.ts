@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/errors.js';
 import { createImageFetcher, inlineImageUrls, type ImageFetcher } from '../../../src/providers/shared/images.js';
-import { chatRequest, dispatcher, failure } from '../openai-compatible/helpers.js';
+import { chatRequest, closeDispatcher, dispatcher, failure } from '../openai-compatible/helpers.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 let server: Server;
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
-  await dispatcher.close();
+  await closeDispatcher();
 });
 
 const fetcher = createImageFetcher({ provider: 'ollama', transport: dispatcher, allowHttp: true, maxBytes: 4096 });

@@ -2,7 +2,7 @@
 // reasoning_content passed through, cache-hit usage mapped, keep-alive comments skipped, resource errors thrown.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../../../fakes/openai-upstream.js';
-import { assemble, callOptions, chatRequest, chunksToSse, collect, collectEvents, dispatcher, failure, hello, makeProvider, own, reference } from '../helpers.js';
+import { assemble, callOptions, chatRequest, chunksToSse, closeDispatcher, collect, collectEvents, dispatcher, failure, hello, makeProvider, own, reference } from '../helpers.js';
 import { describeShared } from '../../../helpers/fixtures.js';
 
 let fake: FakeUpstream;
@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  await dispatcher.close();
+  await closeDispatcher();
 });
 beforeEach(() => fake.reset());
 

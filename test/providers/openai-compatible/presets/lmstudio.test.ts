@@ -1,7 +1,7 @@
 // The LM Studio preset against the fake upstream: /v1 base URL, reasoning_content passed through, models, errors.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../../../fakes/openai-upstream.js';
-import { assemble, callOptions, chatRequest, collect, dispatcher, failure, hello, makeProvider, own, reference } from '../helpers.js';
+import { assemble, callOptions, chatRequest, closeDispatcher, collect, dispatcher, failure, hello, makeProvider, own, reference } from '../helpers.js';
 import { describeShared } from '../../../helpers/fixtures.js';
 
 let fake: FakeUpstream;
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  await dispatcher.close();
+  await closeDispatcher();
 });
 beforeEach(() => fake.reset());
 

@@ -6,7 +6,7 @@ import { PROVIDER_KINDS, ProviderRegistry, providersFromEnv } from '../../../../
 import { HealthTracker } from '../../../../src/routing/health.js';
 import { Prober } from '../../../../src/routing/prober.js';
 import { startFakeOpenAI, type FakeUpstream } from '../../../fakes/openai-upstream.js';
-import { assemble, callOptions, chatRequest, collect, dispatcher, failure, hello, own } from '../helpers.js';
+import { assemble, callOptions, chatRequest, closeDispatcher, collect, dispatcher, failure, hello, own } from '../helpers.js';
 
 let fake: FakeUpstream;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  await dispatcher.close();
+  await closeDispatcher();
 });
 beforeEach(() => fake.reset());
 

@@ -2,7 +2,7 @@
 // whitelisted and renamed request, content-chunk arrays, tool calls without index/type, finish reasons, error shapes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../../../fakes/openai-upstream.js';
-import { assemble, callOptions, chatRequest, chunksToSse, collect, dispatcher, failure, hello, makeProvider, own, ownJson, reference } from '../helpers.js';
+import { assemble, callOptions, chatRequest, chunksToSse, closeDispatcher, collect, dispatcher, failure, hello, makeProvider, own, ownJson, reference } from '../helpers.js';
 import { describeShared } from '../../../helpers/fixtures.js';
 
 let fake: FakeUpstream;
@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  await dispatcher.close();
+  await closeDispatcher();
 });
 beforeEach(() => fake.reset());
 

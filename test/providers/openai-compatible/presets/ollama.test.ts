@@ -5,7 +5,7 @@ import { createOllamaProvider } from '../../../../src/providers/openai-compatibl
 import type { ImageFetcher } from '../../../../src/providers/shared/images.js';
 import { GatewayError } from '../../../../src/errors.js';
 import { startFakeOpenAI, type FakeUpstream } from '../../../fakes/openai-upstream.js';
-import { assemble, callOptions, chatRequest, collect, collectEvents, dispatcher, failure, hello, makeProvider, own, ownJson, reference } from '../helpers.js';
+import { assemble, callOptions, chatRequest, closeDispatcher, collect, collectEvents, dispatcher, failure, hello, makeProvider, own, ownJson, reference } from '../helpers.js';
 import { describeShared } from '../../../helpers/fixtures.js';
 
 let fake: FakeUpstream;
@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  await dispatcher.close();
+  await closeDispatcher();
 });
 beforeEach(() => fake.reset());
 

@@ -2,7 +2,7 @@
 // of JSON and streams (upstream bytes kept as `raw`), error mapping, truncated streams, models, embeddings.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chunkBody, openAIErrorBody, startFakeOpenAI, type FakeUpstream } from '../../../fakes/openai-upstream.js';
-import { assemble, callOptions, chatRequest, collect, collectEvents, dispatcher, failure, hello, makeProvider, own, ownJson, reference } from '../helpers.js';
+import { assemble, callOptions, chatRequest, closeDispatcher, collect, collectEvents, dispatcher, failure, hello, makeProvider, own, ownJson, reference } from '../helpers.js';
 import { describeShared } from '../../../helpers/fixtures.js';
 
 let fake: FakeUpstream;
@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  await dispatcher.close();
+  await closeDispatcher();
 });
 beforeEach(() => fake.reset());
 
