@@ -2,12 +2,34 @@
 // written by the log writer in its batches (never one statement per response, never on the response path), and kept
 // in process until they land so the same client's next request reads them at once, whatever the database is doing.
 import { eq } from 'drizzle-orm';
+import { GatewayError } from '../../../errors.js';
 import type { Logger } from 'pino';
 import type { LogDatabase } from '../../../request-log/db.js';
 import { storedResponses } from '../../../request-log/responses-schema.js';
 import { isStoredResponse, type StoredResponse } from '../../../request-log/stored-response.js';
 import type { LogWriter, StoredListener } from '../../../request-log/writer.js';
 import type { InputItem } from './request-schema.js';
+
+/** The log store failed a read or a delete: a short 503 for the client, never the SQL or the driver's words. */
+const storeUnavailable = (cause: unknown) =>
+  new GatewayError({
+    status: 503,
+    message: 'Stored responses cannot be reached right now; retry shortly.',
+    code: 'store_unavailable',
+    retryAfter: 1,
+    cause,
+    retrySameTarget: false,
+    tryOtherTargets: false,
+    countsAgainstHealth: false,
+  });
+
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw storeUnavailable(err);
+  }
+}
 
 export type { StoredResponse };
 
@@ -77,7 +99,7 @@ export class ResponseStore {
   /** Undefined for an unknown id and for one made with another gateway key (the caller answers 404 either way). */
   async get(id: string, keyId: string | undefined): Promise<StoredResponse | undefined> {
     const landing = this.landing.get(id);
-    const row = landing ? (landing.deleted ? undefined : landing.row) : (await this.database.db.select().from(storedResponses).where(eq(storedResponses.id, id)).limit(1))[0];
+    const row = landing ? (landing.deleted ? undefined : landing.row) : (await guarded(() => this.database.db.select().from(storedResponses).where(eq(storedResponses.id, id)).limit(1)))[0];
     if (!row || row.keyId !== (keyId ?? null)) return undefined;
     return row as StoredResponse;
   }
@@ -110,7 +132,7 @@ export class ResponseStore {
     if (!found) return false;
     const landing = this.landing.get(id);
     if (landing) landing.deleted = true;
-    await this.deleteRow(id);
+    await guarded(() => this.deleteRow(id));
     return true;
   }
 

@@ -69,4 +69,24 @@ describe('stored responses not yet in the database', () => {
     expect(rows).toBe(0);
     await expect(client.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
+
+  it('a store that fails a read answers 503 store_unavailable, without the SQL or the driver message', async () => {
+    script(bridge.fake, { text: 'landed' });
+    const created = await client.responses.create({ model: MODEL, input: 'y' });
+    await bridge.gateway.flushLogs();
+    const db = bridge.gateway.services.logStore.database.db as unknown as { select: unknown };
+    db.select = () => {
+      throw new Error(`Failed query: select "id" from "stored_responses" where "id" = '${created.id}' (connection refused)`);
+    };
+    try {
+      const res = await fetch(`${bridge.gateway.baseURL}/responses/${created.id}`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      const text = await res.text();
+      expect(JSON.parse(text)).toMatchObject({ error: { code: 'store_unavailable', type: expect.any(String) } });
+      expect(text).not.toMatch(/select|stored_responses|connection refused/);
+    } finally {
+      delete db.select;
+    }
+  });
 });
