@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { RunPrepared } from './pglite-prepared.js';
 import * as schema from './schema.js';
 
 export type LogDb = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -13,6 +14,8 @@ export interface LogDatabase {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: runs a statement prepared once per session, with a generic plan (pglite-prepared.ts). */
+  runPrepared?: RunPrepared;
   /** PGlite only: the data dir as a tarball (to seed other instances). */
   dump?(): Promise<Blob | File>;
 }
@@ -64,8 +67,10 @@ async function openPglite(dir: string, template?: Blob): Promise<LogDatabase> {
   const client = inMemory ? new PGlite(template ? { loadDataDir: template, extensions } : { extensions }) : new PGlite(dir, { extensions });
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
+  const { preparedRunner } = await import('./pglite-prepared.js');
   return {
     kind: 'pglite',
+    runPrepared: preparedRunner(client),
     db: db as unknown as LogDb,
     ping: async () => {
       await client.query('select 1');

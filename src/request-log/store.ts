@@ -1,5 +1,6 @@
 // Reads and writes of the log tables: idempotent multi-row batch inserts and the history query.
 import { and, desc, eq, getTableName, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { LogDatabase } from './db.js';
 import { batchJson } from './rows.js';
 import { foldIntoOverview, OVERVIEW_FOLDED_COLUMNS } from './overview-fold.js';
@@ -65,7 +66,11 @@ export class LogStore {
   async insert(entries: WriterEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const { requests, attempts, responses } = batchJson(entries);
-    await this.database.db.execute(insertBatch(requests, attempts, responses));
+    const statement = insertBatch(requests, attempts, responses);
+    const { runPrepared } = this.database;
+    if (!runPrepared) return void (await this.database.db.execute(statement));
+    // Two shapes: with and without the stored responses' part.
+    await runPrepared(responses === undefined ? 'llmgw_log_batch' : 'llmgw_log_batch_responses', dialect.sqlToQuery(statement));
   }
 
   /** Newest first; keyId scopes it to one key's requests (undefined: every key's). */
@@ -130,6 +135,9 @@ export class LogStore {
     return this.database.close();
   }
 }
+
+/** Renders the batch statement to text for PGlite's prepared path. */
+const dialect = new PgDialect();
 
 const requestTable = sql.identifier(getTableName(requestLogs));
 const attemptTable = sql.identifier(getTableName(upstreamAttempts));
