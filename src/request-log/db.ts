@@ -14,7 +14,7 @@ export interface LogDatabase {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
-  /** PGlite only: runs a statement prepared once per session, with a generic plan (pglite-prepared.ts). */
+  /** Runs a statement prepared once per connection (PGlite: with a generic plan, pglite-prepared.ts). */
   runPrepared?: RunPrepared;
   /** PGlite only: the data dir as a tarball (to seed other instances). */
   dump?(): Promise<Blob | File>;
@@ -48,6 +48,10 @@ async function openPostgres(url: string): Promise<LogDatabase> {
   return {
     kind: 'postgres',
     db: db as unknown as LogDb,
+    // A named statement is parsed once per connection, and the server may keep a generic plan for it.
+    runPrepared: async (name, query) => {
+      await pool.query({ name, text: query.sql, values: query.params });
+    },
     ping: async () => {
       await pool.query('select 1');
     },
