@@ -5,11 +5,13 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completionBody, startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { privateDatabase, type PrivateDatabase } from '../helpers/private-database.js';
 
 const ADMIN = 'admin-key-for-tests-0123456789';
 const STATIC = 'static-key-for-tests-0123456789';
 let fake: FakeUpstream;
 let gateway: TestGateway;
+let database: PrivateDatabase | undefined;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['gpt-4o-mini', 'gpt-4o'] });
@@ -17,14 +19,18 @@ beforeAll(async () => {
   fake.setDefault((req) => ({
     json: { ...completionBody({ content: 'ok', model: (req.body as { model: string }).model }), usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 } },
   }));
+  // Spend is compared with every log row of a time window: on Postgres the suite's other files write to the shared
+  // database at the same time (a gpt-4o-mini row of theirs once landed between the two reads), so this file has its own.
+  if (process.env.DATABASE_URL) database = await privateDatabase(process.env.DATABASE_URL, 'admin_api');
   gateway = await startGateway({
-    env: { GATEWAY_ADMIN_KEY: ADMIN, GATEWAY_API_KEYS: STATIC, OPENAI_API_KEY: 'sk-upstream-admin-test', OPENAI_BASE_URL: fake.baseUrl },
+    env: { GATEWAY_ADMIN_KEY: ADMIN, GATEWAY_API_KEYS: STATIC, OPENAI_API_KEY: 'sk-upstream-admin-test', OPENAI_BASE_URL: fake.baseUrl, DATABASE_URL: database?.url },
   });
 }, 60_000);
 
 afterAll(async () => {
   await gateway?.close();
   await fake?.close();
+  await database?.drop();
 });
 
 async function admin(method: string, path: string, body?: unknown, key = ADMIN) {
