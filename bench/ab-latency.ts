@@ -10,16 +10,10 @@ import { caseNamed } from './cases.js';
 import { installCleanup, readCpuMs, startFakeUpstream, stopAll } from './processes.js';
 import { percentile } from './report.js';
 import { type Started, startTarget, type TargetName } from './targets.js';
+import { arg } from './args.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  const a = process.argv[i];
-  const value = a === undefined ? fallback : a.includes('=') ? a.slice(a.indexOf('=') + 1) : process.argv[i + 1];
-  if (value === undefined) throw new Error(`--${name}=… is required`);
-  return value;
-}
 
 async function main(): Promise<void> {
   const other = resolve(arg('other'));

@@ -10,15 +10,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { readCpuMs } from './processes.js';
+import { arg } from './args.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
-function arg(name: string, fallback?: string): string {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const value = a ? a.slice(a.indexOf('=') + 1) : fallback;
-  if (value === undefined) throw new Error(`--${name}=… is required`);
-  return value;
-}
 
 /** The part of either build's enforcer this drives: the old one took the principal, the new one its plan. */
 interface AnyEnforcer {

@@ -5,7 +5,7 @@
 // scenarios minutes apart swing by ±30 %; interleaving makes whatever else loads the machine weigh on both alike, so the
 // per-round ratios' median is the figure to read.
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseNamed } from './cases.js';
 import { forMode } from './checks.js';
@@ -14,15 +14,10 @@ import { runLoad } from './load.js';
 import { installCleanup, readCpuMs, startFakeUpstream, stopAll } from './processes.js';
 import { percentile } from './report.js';
 import { startTarget } from './targets.js';
+import { arg } from './args.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return fallback;
-  const a = process.argv[i]!;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : (process.argv[i + 1] ?? fallback);
-}
 
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 

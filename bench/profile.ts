@@ -11,15 +11,10 @@ import { runLoad } from './load.js';
 import { installCleanup, startFakeUpstream, stopProcess } from './processes.js';
 import { summarise } from './profile-summary.js';
 import { startTarget } from './targets.js';
+import { arg } from './args.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return fallback;
-  const a = process.argv[i]!;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : (process.argv[i + 1] ?? fallback);
-}
 
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
 
