@@ -20,7 +20,7 @@ beforeAll(async () => {
     json: { ...completionBody({ content: 'ok', model: (req.body as { model: string }).model }), usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 } },
   }));
   // Spend is compared with every log row of a time window: on Postgres the suite's other files write to the shared
-  // database at the same time (a gpt-4o-mini row of theirs once landed between the two reads), so this file has its own.
+  // database at the same time (once, one more openai row, 6e-6 USD, was in the window at the second read than at the first), so this file has its own.
   if (process.env.DATABASE_URL) database = await privateDatabase(process.env.DATABASE_URL, 'admin_api');
   gateway = await startGateway({
     env: { GATEWAY_ADMIN_KEY: ADMIN, GATEWAY_API_KEYS: STATIC, OPENAI_API_KEY: 'sk-upstream-admin-test', OPENAI_BASE_URL: fake.baseUrl, DATABASE_URL: database?.url },
