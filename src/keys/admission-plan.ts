@@ -2,12 +2,34 @@
 // subjects (the key, its team), their holds in the order a refusal is reported, and the state keys that change only
 // with the UTC minute (TPM) or the budget period. Cached by Principal object: the key directory hands out a new
 // object whenever the key or its team changes (and none once it is revoked), so no plan outlives an edit.
+import type { RateWindow } from '../pipeline/headers.js';
 import type { HoldSpec, LeaseSpec } from '../state/port.js';
 import type { BudgetPeriod, Limits } from './limits.js';
 import { periodAt, type PeriodSpan } from './periods.js';
 import type { Principal } from './principal.js';
 
 export const MINUTE_MS = 60_000;
+
+export interface Demand {
+  /** Input estimate plus max_tokens (or the configured default). */
+  tokens: number;
+  /** USD at the dearest target of the plan; undefined when no target has a known price (or no budget applies). */
+  costUsd: number | undefined;
+}
+
+// A reserve of nothing would fit a budget that is exactly spent; the least amount keeps "spent" meaning refused.
+export const LEAST_USD = 1e-9;
+/** What a request reserves against a budget. */
+export const usdDemand = (d: Demand): number => Math.max(d.costUsd ?? 0, LEAST_USD);
+
+/** The tighter window: fewer left, then the smaller limit. */
+export function tighter(a: RateWindow | undefined, b: RateWindow): RateWindow {
+  if (!a) return b;
+  return b.remaining < a.remaining || (b.remaining === a.remaining && b.limit < a.limit) ? b : a;
+}
+
+/** The oldest lease's expiry is not returned; the steady spacing of the limit is the honest hint. */
+export const rpmSpacingMs = (rpm: number) => Math.max(1000, MINUTE_MS / rpm);
 
 export interface Subject {
   kind: 'key' | 'team';
@@ -49,6 +71,8 @@ export interface Plan {
   budgeted: boolean;
   /** A budget has a soft threshold: settled spend must be looked at after each answer. */
   warns: boolean;
+  /** No parallel limit: requests may be admitted from a block (admission-blocks.ts). */
+  blockable: boolean;
 }
 
 function boundAt(h: PlannedHold, now: number): Bound {
@@ -86,7 +110,7 @@ function planOf(p: Principal, holdTtlMs: number, now: number): Plan | undefined 
     }
   }
   if (holds.length === 0) return undefined;
-  return { holds, budgeted: holds.some((h) => h.kind === 'budget'), warns };
+  return { holds, budgeted: holds.some((h) => h.kind === 'budget'), warns, blockable: !holds.some((h) => h.kind === 'parallel') };
 }
 
 export class Plans {

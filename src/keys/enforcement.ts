@@ -28,5 +28,11 @@ export function createEnforcer(config: Config, state: StatePort, db: LogDb, metr
     },
     onSettleError: (err) => log.warn({ err }, 'settling a limit failed; the hold lapses by its ttl'),
   });
-  return { enforcer, close: () => seeder.close() };
+  return {
+    enforcer,
+    close: () => {
+      enforcer.close();
+      seeder.close();
+    },
+  };
 }

@@ -5,25 +5,17 @@ import { budgetExceeded, limitExceeded, type LimitReason } from '../errors-limit
 import { toGatewayError, type GatewayError } from '../errors.js';
 import type { RateWindow } from '../pipeline/headers.js';
 import type { AdmitResult, HoldEnd, HoldSpec, StatePort } from '../state/port.js';
-import { currentBound, MINUTE_MS, Plans, type Bound, type Plan, type PlannedHold, type Subject } from './admission-plan.js';
+import { AdmissionBlocks, BLOCK_LIFE_MS, type BlockGrant } from './admission-blocks.js';
+import { currentBound, LEAST_USD, MINUTE_MS, Plans, rpmSpacingMs, tighter, usdDemand, type Bound, type Demand, type Plan, type PlannedHold, type Subject } from './admission-plan.js';
 import type { BudgetSeeder } from './budget-seed.js';
 import { budgetRetainMs, DAY_MS, type PeriodSpan } from './periods.js';
 import type { Principal } from './principal.js';
 
-export { budgetKey, hasBudget, subjectsOf, type Plan, type Subject } from './admission-plan.js';
+export { budgetKey, hasBudget, subjectsOf, type Demand, type Plan, type Subject } from './admission-plan.js';
 
-// A reserve of nothing would fit a budget that is exactly spent; the least amount keeps "spent" meaning refused.
-const LEAST_USD = 1e-9;
-
-export interface Demand {
-  /** Input estimate plus max_tokens (or the configured default). */
-  tokens: number;
-  /** USD at the dearest target of the plan; undefined when no target has a known price (or no budget applies). */
-  costUsd: number | undefined;
-}
 
 /** A hold to end after the answer, with what its settle records and, for a budget, what the soft threshold reads. */
-interface HeldEnd extends HoldEnd {
+export interface HeldEnd extends HoldEnd {
   measure: 'tokens' | 'usd' | 'none';
   hold: PlannedHold;
   span: PeriodSpan | undefined;
@@ -32,6 +24,8 @@ interface HeldEnd extends HoldEnd {
 export interface Admission {
   /** What the admission holds under its id; undefined once released (or when refused: nothing was taken). */
   held: { id: string; ends: HeldEnd[]; warns: boolean } | undefined;
+  /** Admitted from a block instead (nothing of its own held on the state port); undefined once released. */
+  grant?: BlockGrant;
   requests: RateWindow | undefined;
   tokens: RateWindow | undefined;
   /** `retryAfterMs`: the exact wait behind a 429's whole-second Retry-After. */
@@ -46,16 +40,9 @@ export interface EnforcerOptions {
   onSoftThreshold(subject: Subject, settledUsd: number, span: PeriodSpan): void;
   /** A settle or release that failed (the hold then expires by its ttl). */
   onSettleError(err: unknown): void;
+  /** false: every request is its own admission, even on Redis (tests of the per-request path). */
+  blocks?: boolean;
 }
-
-/** The tighter window: fewer left, then the smaller limit. */
-function tighter(a: RateWindow | undefined, b: RateWindow): RateWindow {
-  if (!a) return b;
-  return b.remaining < a.remaining || (b.remaining === a.remaining && b.limit < a.limit) ? b : a;
-}
-
-/** The oldest lease's expiry is not returned; the steady spacing of the limit is the honest hint. */
-const rpmSpacingMs = (rpm: number) => Math.max(1000, MINUTE_MS / rpm);
 
 function refusalOf(h: PlannedHold, bound: Bound | undefined, now: number): NonNullable<Admission['refusal']> {
   const kind = h.subject.kind;
@@ -84,6 +71,7 @@ export class Enforcer {
   /** Soft-threshold warnings this replica has already asked about, by budget key. */
   private readonly warned = new Set<string>();
   private readonly settleFailed = (err: unknown) => this.options.onSettleError(err);
+  private readonly blocks: AdmissionBlocks | undefined;
 
   constructor(
     private readonly state: StatePort,
@@ -92,6 +80,14 @@ export class Enforcer {
   ) {
     this.now = options.now ?? Date.now;
     this.plans = new Plans(options.holdTtlMs, this.now);
+    // In memory a decision costs no round trip: blocks would only hold capacity back.
+    if (state.backend === 'redis' && options.blocks !== false) {
+      this.blocks = new AdmissionBlocks(state, this.now, {
+        holdsOf: (plan, demand, now, n) => this.holdsOf(plan, demand, now, n),
+        finish: (held) => this.finish(held),
+        onError: this.settleFailed,
+      });
+    }
   }
 
   /** The holds this principal's requests take; undefined when no limit applies. */
@@ -100,29 +96,12 @@ export class Enforcer {
   }
 
   async admit(plan: Plan, demand: Demand): Promise<Admission> {
-    const now = this.now();
-    const n = plan.holds.length;
-    const holds = new Array<HoldSpec>(n);
-    const bounds = new Array<Bound | undefined>(n);
-    const ttlMs = this.options.holdTtlMs;
-    let seeding: Array<Promise<void>> | undefined;
-    for (let i = 0; i < n; i++) {
-      const h = plan.holds[i]!;
-      if (h.lease) {
-        holds[i] = h.lease;
-        continue;
-      }
-      const b = (bounds[i] = currentBound(h, now));
-      if (h.kind === 'tpm') {
-        holds[i] = { kind: 'reserve', key: b.key, amount: demand.tokens, limit: h.limit, ttlMs, retainMs: b.span.end! - now + MINUTE_MS };
-        continue;
-      }
-      const seed = this.seeder.ensure(h.subject, b.key, b.span, now);
-      if (seed) (seeding ??= []).push(seed);
-      // Sums of float prices drift by ulps (49 × 0.02 > 0.98): without the slack the last affordable request is refused.
-      holds[i] = { kind: 'reserve', key: b.key, amount: Math.max(demand.costUsd ?? 0, LEAST_USD), limit: h.limit + LEAST_USD, ttlMs, retainMs: budgetRetainMs(b.span, now) };
+    if (this.blocks && plan.blockable) {
+      const local = await this.blocks.admit(plan, demand);
+      if (local) return local;
     }
-    if (seeding) await Promise.all(seeding);
+    const now = this.now();
+    const { holds, bounds } = await this.holdsOf(plan, demand, now, 1);
     let result: AdmitResult;
     try {
       result = await this.state.admit(holds);
@@ -132,6 +111,36 @@ export class Enforcer {
       return { held: undefined, requests: undefined, tokens: undefined, refusal: { error, reason: 'state_unavailable' } };
     }
     return this.decided(plan, holds, bounds, result, now);
+  }
+
+  /**
+   * The holds of `n` requests of this demand (n > 1: a block; its RPM leases outlive the block's life, so a lease
+   * used at the end of it still counts for a whole minute), once the budgets they reserve against are seeded.
+   */
+  private async holdsOf(plan: Plan, demand: Demand, now: number, n: number): Promise<{ holds: HoldSpec[]; bounds: Array<Bound | undefined> }> {
+    const count = plan.holds.length;
+    const holds = new Array<HoldSpec>(count);
+    const bounds = new Array<Bound | undefined>(count);
+    const ttlMs = this.options.holdTtlMs;
+    let seeding: Array<Promise<void>> | undefined;
+    for (let i = 0; i < count; i++) {
+      const h = plan.holds[i]!;
+      if (h.lease) {
+        holds[i] = n === 1 ? h.lease : { ...h.lease, kind: 'lease', count: n, ttlMs: h.lease.ttlMs + BLOCK_LIFE_MS } as HoldSpec;
+        continue;
+      }
+      const b = (bounds[i] = currentBound(h, now));
+      if (h.kind === 'tpm') {
+        holds[i] = { kind: 'reserve', key: b.key, amount: n * demand.tokens, limit: h.limit, ttlMs, retainMs: b.span.end! - now + MINUTE_MS };
+        continue;
+      }
+      const seed = this.seeder.ensure(h.subject, b.key, b.span, now);
+      if (seed) (seeding ??= []).push(seed);
+      // Sums of float prices drift by ulps (49 × 0.02 > 0.98): without the slack the last affordable request is refused.
+      holds[i] = { kind: 'reserve', key: b.key, amount: n * usdDemand(demand), limit: h.limit + LEAST_USD, ttlMs, retainMs: budgetRetainMs(b.span, now) };
+    }
+    if (seeding) await Promise.all(seeding);
+    return { holds, bounds };
   }
 
   private decided(plan: Plan, holds: HoldSpec[], bounds: Array<Bound | undefined>, result: AdmitResult, now: number): Admission {
@@ -157,16 +166,31 @@ export class Enforcer {
 
   /** Settles every reservation with what was really used and frees the leases; never throws, never waits. */
   release(admission: Admission, used: { tokens: number; costUsd: number }): void {
+    const grant = admission.grant;
+    if (grant) {
+      admission.grant = undefined;
+      return this.blocks?.release(grant, used.tokens, used.costUsd);
+    }
     const held = admission.held;
     admission.held = undefined;
     if (!held || held.ends.length === 0) return;
+    for (const e of held.ends) e.actual = e.measure === 'tokens' ? used.tokens : e.measure === 'usd' ? used.costUsd : 0;
+    this.finish(held);
+  }
+
+  /** Ends an admission's holds (their `actual` filled in) and reads the soft thresholds the settles crossed. */
+  private finish(held: NonNullable<Admission['held']>): void {
     const ends = held.ends;
-    for (const e of ends) e.actual = e.measure === 'tokens' ? used.tokens : e.measure === 'usd' ? used.costUsd : 0;
     const ending = this.state.endHolds(held.id, ends);
     if (!held.warns) return void ending.catch(this.settleFailed);
     ending.then((settled) => {
       for (let i = 0; i < ends.length; i++) if (ends[i]!.measure === 'usd') this.afterSettle(ends[i]!, settled[i]);
     }, this.settleFailed);
+  }
+
+  /** Ends the blocks this replica holds (a replica that stops frees what it reserved instead of letting it lapse). */
+  close(): void {
+    this.blocks?.close();
   }
 
   /** One warning per subject and period across replicas: a local memo, then a shared counter's first increment. */

@@ -6,3 +6,6 @@ export function idMaker(): () => string {
   let seq = 0;
   return () => `${stem}.${(seq++).toString(36)}`;
 }
+
+/** The k-th (1-based) of the leases one admission takes under one key when it takes more than one. */
+export const leaseMember = (id: string, k: number): string => `${id}#${k}`;

@@ -2,7 +2,7 @@
 // an injectable clock and a sweep that drops whatever has expired so memory follows what is live.
 import { gcraTake } from './gcra.js';
 import { LocalHub, type StateLog } from './hub.js';
-import { idMaker } from './ids.js';
+import { idMaker, leaseMember } from './ids.js';
 import type { AdmitResult, BucketSpec, HoldEnd, HoldSpec, LeaseSpec, ReservationSpec, StatePort } from './port.js';
 
 export interface MemoryStateOptions {
@@ -109,6 +109,12 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
     if (held?.delete(leaseId) && held.size === 0) leases.delete(key);
   }
 
+  function releaseLeases(e: HoldEnd, id: string): void {
+    const n = e.count ?? 1;
+    if (n === 1) return e.keep ? undefined : releaseLease(e.key, id);
+    for (let k = (e.keep ?? 0) + 1; k <= n; k++) releaseLease(e.key, leaseMember(id, k));
+  }
+
   /** Every hold is decided on the state before any is taken, then all are taken or none (as the Redis script). */
   function admit(holds: readonly HoldSpec[]): AdmitResult {
     const t = clock();
@@ -120,7 +126,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
       let fits: boolean;
       if (h.kind === 'lease') {
         count = leasesOf(h.key, t).size;
-        fits = count < h.max;
+        fits = count + (h.count ?? 1) <= h.max;
       } else {
         const r = reservationsOf(h.key, t, h.retainMs);
         count = r.settled + r.held;
@@ -134,8 +140,11 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
     for (let i = 0; i < holds.length; i++) {
       const h = holds[i]!;
       if (h.kind === 'lease') {
-        leasesOf(h.key, t).set(id, t + h.ttlMs);
-        counts[i]! += 1;
+        const held = leasesOf(h.key, t);
+        const n = h.count ?? 1;
+        if (n === 1) held.set(id, t + h.ttlMs);
+        else for (let k = 1; k <= n; k++) held.set(leaseMember(id, k), t + h.ttlMs);
+        counts[i]! += n;
       } else {
         const r = reservationsOf(h.key, t, undefined);
         r.open.set(id, { amount: h.amount, expiresAt: t + h.ttlMs });
@@ -226,7 +235,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): MemoryState
     },
 
     async endHolds(id: string, ends: readonly HoldEnd[]) {
-      return ends.map((e) => (e.kind === 'lease' ? void releaseLease(e.key, id) : settle(e.key, id, e.actual)));
+      return ends.map((e) => (e.kind === 'lease' ? void releaseLeases(e, id) : settle(e.key, id, e.actual)));
     },
 
     async publish(channel: string, message: string) {

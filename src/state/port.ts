@@ -47,8 +47,11 @@ export interface LeaseSpec {
 /** `held`: leases held under the key after the decision (this one included when granted). */
 export type LeaseResult = { granted: true; id: string; held: number } | { granted: false; held: number };
 
-/** One hold of an admission: a lease (under `max` at once) or a reservation (against `limit`). */
-export type HoldSpec = ({ kind: 'lease'; key: string } & LeaseSpec) | ({ kind: 'reserve'; key: string } & ReservationSpec);
+/**
+ * One hold of an admission: `count` leases (1 when absent; all under `max` at once) or a reservation (against
+ * `limit`).
+ */
+export type HoldSpec = ({ kind: 'lease'; key: string; count?: number } & LeaseSpec) | ({ kind: 'reserve'; key: string } & ReservationSpec);
 
 /**
  * An admission is all or nothing: every hold is taken, under one id, or none is. `counts`, per hold in order: leases
@@ -57,12 +60,16 @@ export type HoldSpec = ({ kind: 'lease'; key: string } & LeaseSpec) | ({ kind: '
  */
 export type AdmitResult = { granted: true; id: string; counts: number[] } | { granted: false; refused: number; counts: number[] };
 
-/** What ends an admission's hold: a lease freed, or a reservation settled with what was really used. */
+/** What ends an admission's hold: leases freed, or a reservation settled with what was really used. */
 export interface HoldEnd {
   kind: 'lease' | 'settle';
   key: string;
   /** The usage a settle records (ignored for a lease). */
   actual: number;
+  /** A lease hold's `count` as admitted (1 when absent). */
+  count?: number;
+  /** Of a lease hold's `count`, how many stay held until they expire (0 when absent: all are freed). */
+  keep?: number;
 }
 
 export type Unsubscribe = () => Promise<void>;

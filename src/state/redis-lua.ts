@@ -10,47 +10,80 @@ local function f(x) return string.format('%.17g', x) end
 local function expireAt(key, deadline) redis.call('PEXPIRE', key, math.max(1, math.ceil(deadline - now))) end
 `;
 
-// Reservations: hash H {s = settled, h = sum held, ru = retained until, a:<id> = amount}, zset Z of open ids by
-// expiry. Expiry is decided by these timestamps; PEXPIRE only collects keys nobody will read again. Each redis.call
-// costs the server a few µs, the bulk of a script's time: the hash is read in one HMGET and written in one HSET.
+// Reservations: hash H {s = settled, h = sum held, n = open count, m = earliest open expiry, l = latest expiry ever
+// reserved, ru = retained until, x = the deadline both keys' PEXPIRE was last set to, a:<id> = amount}, zset Z of
+// open ids by expiry. Each redis.call costs the server a few µs, the bulk of a script's time, so the hot path is one
+// HMGET and one HSET (plus ZADD or ZREM and HDEL): Z is read only once `m` says a reservation may have expired (`m`
+// is a lower bound: a settled reservation leaves it early, which costs one sweep that finds nothing), and PEXPIRE is
+// sent only when the deadline passes `x`, pushed a minute further each time. Expiry is decided by these timestamps;
+// PEXPIRE only collects keys nobody will read again.
 export const RESERVATIONS = `${PRELUDE}
-local function load(H, Z)
-  local expired = redis.call('ZRANGEBYSCORE', Z, '-inf', now)
-  local v = redis.call('HMGET', H, 's', 'h', 'ru')
-  local held = tonumber(v[2] or '0')
-  for _, id in ipairs(expired) do
-    local amount = redis.call('HGET', H, 'a:' .. id)
-    if amount then held = held - tonumber(amount); redis.call('HDEL', H, 'a:' .. id) end
+local SLACK_MS = 60000
+-- The state of H and Z after expired reservations are dropped; \`id\`: also read that open reservation's amount.
+local function load(H, Z, id)
+  local v = redis.call('HMGET', H, 's', 'h', 'n', 'm', 'l', 'ru', 'x', 'a:' .. (id or ''))
+  local st = {exists = v[1] ~= false, s = tonumber(v[1] or '0'), h = tonumber(v[2] or '0'), n = tonumber(v[3] or '0'),
+    m = tonumber(v[4] or '0'), l = tonumber(v[5] or '0'), ru = v[6] and tonumber(v[6]), x = tonumber(v[7] or '0'),
+    mine = id and v[8] and tonumber(v[8])}
+  if st.n > 0 and st.m <= now then
+    local expired = redis.call('ZRANGEBYSCORE', Z, '-inf', now)
+    if #expired > 0 then
+      local fields = {}
+      for i, e in ipairs(expired) do
+        fields[i] = 'a:' .. e
+        if e == id then st.mine = nil end
+      end
+      local amounts = redis.call('HMGET', H, unpack(fields))
+      for i = 1, #expired do
+        if amounts[i] then st.h = st.h - tonumber(amounts[i]); st.n = st.n - 1 end
+      end
+      redis.call('HDEL', H, unpack(fields))
+      redis.call('ZREMRANGEBYSCORE', Z, '-inf', now)
+    end
+    local first = redis.call('ZRANGE', Z, 0, 0, 'WITHSCORES')
+    if first[2] then st.m = tonumber(first[2]) else st.n = 0 end
   end
-  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', Z, '-inf', now) end
-  local open = redis.call('ZCARD', Z)
-  if open == 0 then held = 0 end
-  local settled, ru = tonumber(v[1] or '0'), v[3]
-  if open == 0 and ru and tonumber(ru) <= now then redis.call('DEL', H); settled = 0; ru = false end
-  return settled, held, ru
+  -- Float sums drift by ulps: nothing open means nothing held.
+  if st.n <= 0 then st.n = 0; st.h = 0 end
+  if st.n == 0 and st.ru and st.ru <= now then
+    redis.call('DEL', H)
+    st = {exists = false, s = 0, h = 0, n = 0, m = 0, l = 0, x = 0}
+  end
+  return st
 end
--- ru: what load() read (false: none). A new reservation's amount (a:<id>) goes in the same HSET.
-local function save(H, Z, settled, held, retainMs, ru, id, amount)
-  local deadline = ru and tonumber(ru)
-  local fields = {'s', f(settled), 'h', f(held)}
-  if retainMs ~= '' then deadline = now + tonumber(retainMs); fields[5] = 'ru'; fields[6] = f(deadline) end
-  if id then fields[#fields + 1] = 'a:' .. id; fields[#fields + 1] = f(amount) end
+-- Opens a reservation of \`amount\` under \`id\` that expires at \`expiry\` (saved by save()).
+local function hold(Z, st, id, amount, expiry)
+  redis.call('ZADD', Z, expiry, id)
+  if st.n == 0 then st.m = expiry; st.fresh = true end
+  st.n = st.n + 1
+  st.h = st.h + amount
+  st.l = math.max(st.l, expiry)
+  st.id, st.amount = id, amount
+end
+local function save(H, Z, st, retainMs)
+  local fields = {'s', f(st.s), 'h', f(st.h), 'n', st.n, 'm', f(st.m), 'l', f(st.l)}
+  if retainMs ~= '' then st.ru = now + tonumber(retainMs); fields[#fields + 1] = 'ru'; fields[#fields + 1] = f(st.ru) end
+  if st.id then fields[#fields + 1] = 'a:' .. st.id; fields[#fields + 1] = f(st.amount) end
+  local deadline = math.max(st.ru or 0, st.l)
+  local extend = deadline > st.x and deadline > 0
+  if extend then st.x = deadline + SLACK_MS; fields[#fields + 1] = 'x'; fields[#fields + 1] = f(st.x) end
   redis.call('HSET', H, unpack(fields))
-  if not deadline then return end
-  local last = redis.call('ZRANGE', Z, -1, -1, 'WITHSCORES')
-  if last[2] then deadline = math.max(deadline, tonumber(last[2])) end
-  expireAt(H, deadline)
-  if last[2] then expireAt(Z, deadline) end
+  if extend then expireAt(H, st.x) end
+  -- A new Z (the first open reservation) has no TTL yet even when H's deadline needs no extending.
+  if extend or st.fresh then expireAt(Z, st.x) end
 end
 local function settle(H, Z, id, actual)
-  local settled, held, ru = load(H, Z)
-  if redis.call('ZREM', Z, id) == 1 then
-    held = held - tonumber(redis.call('HGET', H, 'a:' .. id) or '0')
+  local st = load(H, Z, id)
+  if st.mine then
+    redis.call('ZREM', Z, id)
     redis.call('HDEL', H, 'a:' .. id)
-    if redis.call('ZCARD', Z) == 0 then held = 0 end
+    st.h = st.h - st.mine
+    st.n = st.n - 1
+    if st.n <= 0 then st.n = 0; st.h = 0 end
   end
-  save(H, Z, settled + actual, held, '', ru)
-  return f(settled + actual)
+  st.s = st.s + actual
+  save(H, Z, st, '')
+  return f(st.s)
 end
 `;
 
@@ -62,6 +95,15 @@ local function liveLeases(L)
 end
 local function addLease(L, id, ttlMs)
   redis.call('ZADD', L, now + ttlMs, id)
+  local last = redis.call('ZRANGE', L, -1, -1, 'WITHSCORES')
+  expireAt(L, tonumber(last[2]))
+end
+-- n leases under one id: the id itself when n is 1, else id#1 … id#n (ids.ts leaseMember).
+local function addLeases(L, id, n, ttlMs)
+  if n == 1 then return addLease(L, id, ttlMs) end
+  local args, at = {}, now + ttlMs
+  for m = 1, n do args[2 * m - 1] = at; args[2 * m] = id .. '#' .. m end
+  redis.call('ZADD', L, unpack(args))
   local last = redis.call('ZRANGE', L, -1, -1, 'WITHSCORES')
   expireAt(L, tonumber(last[2]))
 end

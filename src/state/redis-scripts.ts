@@ -40,14 +40,14 @@ return {0, left(base - now), ms(wait), ms(base - now)}`,
 
   // ARGV: now, amount, limit, ttlMs, retainMs or '', id. Returns {granted, used}.
   gwReserve: `${RESERVATIONS}
-local settled, held, ru = load(KEYS[1], KEYS[2])
-local amount, used = tonumber(ARGV[2]), settled + held
+local st = load(KEYS[1], KEYS[2])
+local amount, used = tonumber(ARGV[2]), st.s + st.h
 if used + amount > tonumber(ARGV[3]) then
-  if redis.call('EXISTS', KEYS[1]) == 1 then save(KEYS[1], KEYS[2], settled, held, ARGV[5], ru) end
+  if st.exists then save(KEYS[1], KEYS[2], st, ARGV[5]) end
   return {0, f(used)}
 end
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[6])
-save(KEYS[1], KEYS[2], settled, held + amount, ARGV[5], ru, ARGV[6], amount)
+hold(KEYS[2], st, ARGV[6], amount, now + tonumber(ARGV[4]))
+save(KEYS[1], KEYS[2], st, ARGV[5])
 return {1, f(used + amount)}`,
 
   // ARGV: now, id, actual. An unknown id (settled, expired) only adds the actual usage.
@@ -56,15 +56,17 @@ return settle(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[3]))`,
 
   // ARGV: now, amount, retainMs or ''. Sets settled usage only where nothing is held yet; returns 1 when it did.
   gwSeed: `${RESERVATIONS}
-local _, _, ru = load(KEYS[1], KEYS[2])
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
-save(KEYS[1], KEYS[2], tonumber(ARGV[2]), 0, ARGV[3], ru)
+local st = load(KEYS[1], KEYS[2])
+if st.exists or st.n > 0 then return 0 end
+st.s = tonumber(ARGV[2])
+save(KEYS[1], KEYS[2], st, ARGV[3])
 return 1`,
 
   // ARGV: now, amount, retainMs or ''.
   gwAddUsage: `${RESERVATIONS}
-local settled, held, ru = load(KEYS[1], KEYS[2])
-save(KEYS[1], KEYS[2], settled + tonumber(ARGV[2]), held, ARGV[3], ru)
+local st = load(KEYS[1], KEYS[2])
+st.s = st.s + tonumber(ARGV[2])
+save(KEYS[1], KEYS[2], st, ARGV[3])
 return 1`,
 
   // KEYS: lease zset (ids by expiry). ARGV: now, max, ttlMs, id. Returns {granted, held}.

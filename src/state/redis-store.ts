@@ -15,6 +15,11 @@ export function redisKey(prefix: string, key: string): string {
   return tagged ? prefix + key : `${prefix}{${key}}`;
 }
 
+// A reservation's hash and zset. Named anew when their layout changed (2026-12-02: open count and expiry bounds in the
+// hash), so a replica still running the older scripts during a rolling upgrade never reads the newer layout.
+const RES = 'res';
+const RES_Z = 'resz';
+
 function num(reply: unknown, what: string): number {
   const value = typeof reply === 'number' ? reply : typeof reply === 'string' ? Number(reply) : Number.NaN;
   if (!Number.isFinite(value)) throw new Error(`unexpected Redis reply for ${what}: ${String(reply)}`);
@@ -72,21 +77,21 @@ export class RedisStore {
 
   async reserve(key: string, spec: ReservationSpec): Promise<ReservationResult> {
     const id = this.nextId();
-    const reply = await this.redis.gwReserve(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), spec.amount, spec.limit, spec.ttlMs, spec.retainMs ?? '', id);
+    const reply = await this.redis.gwReserve(this.key(key, RES), this.key(key, RES_Z), this.clock(), spec.amount, spec.limit, spec.ttlMs, spec.retainMs ?? '', id);
     const [granted, used] = pair(reply, 'reserve');
     return granted ? { granted, id, used } : { granted, used };
   }
 
   async settle(key: string, reservationId: string, actual: number): Promise<number> {
-    return num(await this.redis.gwSettle(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), reservationId, actual), 'settle');
+    return num(await this.redis.gwSettle(this.key(key, RES), this.key(key, RES_Z), this.clock(), reservationId, actual), 'settle');
   }
 
   async seedUsage(key: string, amount: number, retainMs?: number): Promise<boolean> {
-    return num(await this.redis.gwSeed(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), amount, retainMs ?? ''), 'seed') === 1;
+    return num(await this.redis.gwSeed(this.key(key, RES), this.key(key, RES_Z), this.clock(), amount, retainMs ?? ''), 'seed') === 1;
   }
 
   async addUsage(key: string, amount: number, retainMs?: number): Promise<void> {
-    await this.redis.gwAddUsage(this.key(key, 'r'), this.key(key, 'rz'), this.clock(), amount, retainMs ?? '');
+    await this.redis.gwAddUsage(this.key(key, RES), this.key(key, RES_Z), this.clock(), amount, retainMs ?? '');
   }
 
   async acquireLease(key: string, spec: LeaseSpec): Promise<LeaseResult> {
@@ -102,9 +107,9 @@ export class RedisStore {
     for (const h of holds) {
       if (h.kind === 'lease') {
         keys.push(this.key(h.key, 'l'));
-        args.push('l', h.max, h.ttlMs);
+        args.push('l', h.max, h.ttlMs, h.count ?? 1);
       } else {
-        keys.push(this.key(h.key, 'r'), this.key(h.key, 'rz'));
+        keys.push(this.key(h.key, RES), this.key(h.key, RES_Z));
         args.push('r', h.amount, h.limit, h.ttlMs, h.retainMs ?? '');
       }
     }
@@ -122,10 +127,10 @@ export class RedisStore {
     for (const e of ends) {
       if (e.kind === 'lease') {
         keys.push(this.key(e.key, 'l'));
-        args.push('l', 0);
+        args.push('l', e.count ?? 1, e.keep ?? 0);
       } else {
-        keys.push(this.key(e.key, 'r'), this.key(e.key, 'rz'));
-        args.push('s', e.actual);
+        keys.push(this.key(e.key, RES), this.key(e.key, RES_Z));
+        args.push('s', e.actual, '');
       }
     }
     const reply = await this.redis.gwEndHolds(keys.length, keys, args);

@@ -1,6 +1,7 @@
 // How many Redis commands one request costs, as a throwaway server's MONITOR sees them: a key and team each with RPM,
 // TPM, parallel and budget are one admission script (8 holds, one round trip) and one script ending the 6 holds that
-// end (off the response path). A new call per request fails this on purpose. And the scripts survive a SCRIPT FLUSH.
+// end (off the response path). A new call per request fails this on purpose. Without a parallel limit, requests are
+// admitted from blocks: far fewer commands than requests. And the scripts survive a SCRIPT FLUSH.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -53,6 +54,25 @@ it('one request with every limit on key and team: one admission script, one scri
   });
   const per = (name: string) => sent.filter((c) => c === name).length / n;
   expect({ evalsha: per('evalsha'), total: sent.length / n }).toEqual({ evalsha: 2, total: 2 });
+});
+
+it('limits large enough for blocks (no parallel limit): requests are admitted locally, a block at a time', async () => {
+  const limits = { rpm: 100_000, tpm: 100_000_000, budget_usd: 1_000, budget_period: 'day' };
+  const { key } = await keyWith(gateway, limits, limits);
+  expect((await chat(gateway, key, { model: 'mock/echo' })).status).toBe(200);
+  const n = 48;
+  const sent = await sentDuring(async () => {
+    for (let wave = 0; wave < n / 8; wave++) {
+      const statuses = await Promise.all(Array.from({ length: 8 }, async () => (await chat(gateway, key, { model: 'mock/echo' })).status));
+      expect(statuses).toEqual(new Array(8).fill(200));
+    }
+  });
+  // Per block: one admission and one end (and now and then a correction of estimates); a block serves up to 16
+  // requests at first, or 200 ms of them.
+  // (`eval`: a script's first use on the connection, e.g. the first correction.)
+  expect(sent.filter((c) => c !== 'evalsha' && c !== 'eval')).toEqual([]);
+  expect(sent.length / n).toBeLessThan(0.5);
+  expect(sent.length).toBeGreaterThan(0);
 });
 
 it('after SCRIPT FLUSH the scripts are loaded again (NOSCRIPT → EVAL) and the limits still hold', async () => {

@@ -20,6 +20,8 @@ beforeAll(async () => {
   upstream.behave('rpm-model', {});
   upstream.behave('budget-model', { chunks: 5, chunkDelayMs: 100, usage: { prompt_tokens: 5, completion_tokens: 1000, total_tokens: 1005 } });
   upstream.behave('parallel-model', { delayMs: 1_000 });
+  // 50 completion tokens at $20 per million, prompt free: $0.001 a request, its reservation (max_tokens 50) too.
+  upstream.behave('block-model', { usage: { prompt_tokens: 5, completion_tokens: 50, total_tokens: 55 } });
   cluster = await Cluster.start({
     label: 'limits',
     replicas: REPLICAS,
@@ -27,7 +29,7 @@ beforeAll(async () => {
     // Sharing is what this file tests, so Redis must count as healthy throughout: on a loaded machine an event loop
     // stalls for hundreds of ms, and the default 200 ms would flap into local decisions (redis-faults.test.ts covers those).
     env: { REDIS_COMMAND_TIMEOUT_MS: '2000' },
-    prices: { 'rpm-model': { input: 0, output: 0 }, 'budget-model': { input: 0, output: 20 }, 'parallel-model': { input: 0, output: 0 } },
+    prices: { 'rpm-model': { input: 0, output: 0 }, 'budget-model': { input: 0, output: 20 }, 'parallel-model': { input: 0, output: 0 }, 'block-model': { input: 0, output: 20 } },
   });
 }, 200_000);
 
@@ -144,6 +146,31 @@ describe(`${REPLICAS} replicas sharing Redis and Postgres`, () => {
     expect(rows).toHaveLength(200);
     for (const r of rows) expect(r.cost_usd).toBeCloseTo(r.status === 200 ? STREAM_COST : 0, 9);
     expect(settled).toBeGreaterThan(0);
+    expect(Math.abs(settled - spend)).toBeLessThanOrEqual(spend * 0.01);
+  }, 90_000);
+
+  // Limits large enough that each replica admits from blocks (admission-blocks.ts: 1 % of a limit, here 20 requests'
+  // worth) instead of asking Redis per request: the limits must hold exactly as on the per-request path.
+  it('blocks: 2,600 quick calls against 2,400 RPM and a $2.00 budget at $0.001 a call: at most 2,000 admitted, spend equal to the log rows', async () => {
+    const { id, key } = await cluster.createKey({ rpm: 2_400, tpm: 10_000_000, budget_usd: 2, budget_period: 'day' });
+    const answers = await paced(2_600, 0, 48, () => cluster.chat(key, ask('block-model', { max_tokens: 50 })));
+    const admitted = answers.filter((a) => a.status === 200).length;
+    const rows = await cluster.rowsOf(id, answers.length);
+    const spend = rows.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0);
+    // Blocks end within 200 ms of their last use, and what their requests used beyond the estimate follows 200 ms later.
+    await new Promise((r) => setTimeout(r, 600));
+    const settled = await settledInRedis(id);
+    console.info(`[replicas] blocks: ${admitted} of ${answers.length} admitted (budget fits 2,000), spend $${spend.toFixed(4)} (log rows), $${settled.toFixed(4)} settled in Redis`, tally(answers));
+
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429).map((a) => `${a.status} ${a.text}`)).toEqual([]);
+    expect(await cluster.degradedDecisions(), 'Redis counted as away during the run: decisions were local').toBe(0);
+    expect(admitted).toBeLessThanOrEqual(2_000);
+    // Unused block capacity is held for at most 200 ms per replica: the budget is not left stranded at the end.
+    expect(admitted).toBeGreaterThanOrEqual(1_900);
+    expect(upstream.counts('block-model').calls).toBe(admitted);
+    for (const a of answers) expect(a.headers.get('x-ratelimit-limit-requests')).toBe('2400');
+    for (const a of answers.filter((x) => x.status === 429)) expect(errorOf(a)).toMatchObject({ code: 'insufficient_quota' });
+    expect(spend).toBeLessThanOrEqual(2 + 1e-9);
     expect(Math.abs(settled - spend)).toBeLessThanOrEqual(spend * 0.01);
   }, 90_000);
 

@@ -287,6 +287,32 @@ export function stateContract(name: string, make: () => Promise<ContractSubject>
         expect(await state.admit([lease(l, 1), reserve(r, 87.5)])).toMatchObject({ granted: true, counts: [1, 100] });
       });
 
+      it('take several leases under one hold (a block), then free all but those kept', async () => {
+        const { state } = await subject();
+        const [l, other] = [key('l'), key('l')];
+        const block = await state.admit([{ kind: 'lease', key: l, max: 10, ttlMs: 5_000, count: 6 }]);
+        expect(block).toMatchObject({ granted: true, counts: [6] });
+        if (!block.granted) throw new Error('expected a grant');
+        // 6 held: a block of 5 more does not fit under 10, nor does it take anything.
+        expect(await state.admit([{ kind: 'lease', key: l, max: 10, ttlMs: 5_000, count: 5 }])).toEqual({ granted: false, refused: 0, counts: [6] });
+        expect(await state.acquireLease(l, { max: 10, ttlMs: 5_000 })).toMatchObject({ granted: true, held: 7 });
+        await state.endHolds(block.id, [{ kind: 'lease', key: l, actual: 0, count: 6, keep: 2 }]);
+        expect(await state.acquireLease(l, { max: 10, ttlMs: 5_000 })).toMatchObject({ granted: true, held: 4 });
+        // keep = count frees nothing; a single lease kept stays too.
+        const kept = await state.admit([{ kind: 'lease', key: other, max: 2, ttlMs: 5_000 }]);
+        if (!kept.granted) throw new Error('expected a grant');
+        await state.endHolds(kept.id, [{ kind: 'lease', key: other, actual: 0, keep: 1 }]);
+        expect(await state.acquireLease(other, { max: 2, ttlMs: 5_000 })).toMatchObject({ granted: true, held: 2 });
+      });
+
+      it('settle a negative correction (usage below what an earlier settle recorded)', async () => {
+        const { state } = await subject();
+        const r = key('r');
+        await state.addUsage(r, 10);
+        await state.addUsage(r, -4);
+        expect(await state.reserve(r, { amount: 0, limit: 100, ttlMs: 1_000 })).toMatchObject({ used: 6 });
+      });
+
       it('drop an admission\'s holds after their ttl (a crashed replica)', async () => {
         const { state, advance } = await subject();
         const [l, r] = [key('l'), key('r')];

@@ -60,12 +60,12 @@ describe('redis state', () => {
     await state.acquireLease('{key:abc}:parallel', { max: 2, ttlMs: 20_000 });
     await state.increment('plain', 1, 10_000);
     const keys = (await raw.keys(`${prefix}*`)).filter((k) => k.includes('abc') || k.includes('plain')).sort();
-    expect(keys).toEqual([`${prefix}{key:abc}:budget:r`, `${prefix}{key:abc}:budget:rz`, `${prefix}{key:abc}:parallel:l`, `${prefix}{key:abc}:tpm:b`, `${prefix}{plain}:n`]);
+    expect(keys).toEqual([`${prefix}{key:abc}:budget:res`, `${prefix}{key:abc}:budget:resz`, `${prefix}{key:abc}:parallel:l`, `${prefix}{key:abc}:tpm:b`, `${prefix}{plain}:n`]);
     const ttl = async (suffix: string) => raw.pttl(`${prefix}${suffix}`);
     expect(await ttl('{key:abc}:tpm:b')).toBeGreaterThan(900);
     expect(await ttl('{key:abc}:tpm:b')).toBeLessThanOrEqual(1_000);
-    expect(await ttl('{key:abc}:budget:r')).toBeGreaterThan(86_000_000);
-    expect(await ttl('{key:abc}:budget:rz')).toBeGreaterThan(86_000_000);
+    expect(await ttl('{key:abc}:budget:res')).toBeGreaterThan(86_000_000);
+    expect(await ttl('{key:abc}:budget:resz')).toBeGreaterThan(86_000_000);
     expect(await ttl('{key:abc}:parallel:l')).toBeGreaterThan(19_000);
     expect(await ttl('{plain}:n')).toBeGreaterThan(9_000);
     // One Cluster slot for all keys of one subject.
