@@ -1,11 +1,13 @@
 // `node --import tsx bench/pair-ab.ts --case virtual-key|messages-translated|responses-bridge [--mode json|stream]
 // [--rounds 8] [--seconds 4] [--connections 32]` (after `npm run build`): one case against the case it is compared
 // with in `npm run bench` (the virtual key against the static key, a translated surface against chat), on one
-// gateway-pg process, in interleaved autocannon windows of alternating order. On this two-core machine, back-to-back
+// gateway-pg process, in interleaved autocannon windows of alternating order. With `--other=<built checkout>`, one
+// case (e.g. `--case chat`) on this build against the same case on that one (a gateway-pg process each, both
+// configured by env alone, as an older build understands it). On this two-core machine, back-to-back
 // scenarios minutes apart swing by ±30 %; interleaving makes whatever else loads the machine weigh on both alike, so the
 // per-round ratios' median is the figure to read.
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseNamed } from './cases.js';
 import { forMode } from './checks.js';
@@ -23,8 +25,10 @@ const median = (values: number[]) => percentile([...values].sort((a, b) => a - b
 
 async function main(): Promise<void> {
   const subject = caseNamed(arg('case', 'virtual-key'));
-  if (!subject.comparedWith) throw new Error(`${subject.name} is compared with nothing in npm run bench`);
-  const baseline = caseNamed(subject.comparedWith);
+  // --other=<built checkout>: the same case on that build is the baseline (one gateway-pg process each).
+  const other = arg('other', '');
+  if (!other && !subject.comparedWith) throw new Error(`${subject.name} is compared with nothing in npm run bench`);
+  const baseline = other ? subject : caseNamed(subject.comparedWith!);
   const mode = arg('mode', 'stream');
   const rounds = Number(arg('rounds', '8'));
   const seconds = Number(arg('seconds', '4'));
@@ -34,34 +38,43 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const { origin: upstreamOrigin } = await startFakeUpstream(ROOT, logDir);
   const gov = subject.governed ? governedEnv() : undefined;
-  const target = await startTarget('gateway-pg', { root: ROOT, logDir, upstreamOrigin }, gov);
-  const reach = { ...target.reach, ...(gov ? { virtualKey: await createVirtualKey(target.reach.origin, gov.adminKey) } : {}) };
-  const sides = [baseline, subject].map((kase) => {
-    const endpoint = kase.endpoint('gateway-pg', reach);
+  const startOn = async (root: string, tag: string) => {
+    const target = await startTarget('gateway-pg', { root, logDir: join(logDir, tag), upstreamOrigin, ...(other ? { dbName: `llm_gateway_pair_${tag}`, plain: true } : {}) }, gov);
+    const reach = { ...target.reach, ...(gov ? { virtualKey: await createVirtualKey(target.reach.origin, gov.adminKey) } : {}) };
+    return { target, reach };
+  };
+  const here = await startOn(ROOT, 'this');
+  const there = other ? await startOn(resolve(other), 'other') : here;
+  const sides = [
+    { kase: baseline, on: there, label: other ? `${baseline.label || 'chat'} (other build)` : baseline.label || 'chat' },
+    { kase: subject, on: here, label: other ? `${subject.label || 'chat'} (this build)` : subject.label || 'chat' },
+  ].map(({ kase, on, label }) => {
+    const endpoint = kase.endpoint('gateway-pg', on.reach);
     if (typeof endpoint === 'string') throw new Error(`${kase.name}: ${endpoint}`);
     const ep = forMode(endpoint, mode === 'stream');
-    return { kase, ep, body: ep.dialect.body(ep.model, mode === 'stream'), rps: [] as number[], p99: [] as number[], cpu: [] as number[] };
+    return { kase, label, pid: on.target.proc.pid, ep, body: ep.dialect.body(ep.model, mode === 'stream'), rps: [] as number[], p99: [] as number[], cpu: [] as number[] };
   });
   for (const side of sides) await runLoad(side.ep, side.body, connections, 2);
   for (let r = 0; r < rounds; r++)
     for (let k = 0; k < sides.length; k++) {
       const side = sides[(r + k) % sides.length]!;
-      const cpu0 = readCpuMs(target.proc.pid);
+      const cpu0 = readCpuMs(side.pid);
       const load = await runLoad(side.ep, side.body, connections, seconds);
-      if (load.errors + load.non2xx > 0) throw new Error(`${side.kase.name}: ${load.errors} errors, ${load.non2xx} non-2xx`);
+      if (load.errors + load.non2xx > 0) throw new Error(`${side.label}: ${load.errors} errors, ${load.non2xx} non-2xx`);
       side.rps.push(load.rps);
       side.p99.push(load.p99);
-      side.cpu.push((readCpuMs(target.proc.pid) - cpu0) / load.completed);
+      side.cpu.push((readCpuMs(side.pid) - cpu0) / load.completed);
     }
   const [base, test] = sides as [(typeof sides)[0], (typeof sides)[0]];
   const ratios = test.rps.map((rps, i) => rps / base.rps[i]!);
   const p99Deltas = test.p99.map((p99, i) => p99 - base.p99[i]!);
-  console.log(`\n${subject.label} against ${baseline.label || 'chat'}, ${mode} c${connections}, ${rounds} interleaved rounds of ${seconds} s each`);
+  console.log(`\n${test.label} against ${base.label}, ${mode} c${connections}, ${rounds} interleaved rounds of ${seconds} s each`);
   console.log('| side | req/s (median) | p99 ms (median) | gateway CPU ms/req (median) |\n|---|--:|--:|--:|');
-  for (const side of sides) console.log(`| ${side.kase.label || 'chat'} | ${median(side.rps).toFixed(0)} | ${median(side.p99).toFixed(2)} | ${median(side.cpu).toFixed(3)} |`);
+  for (const side of sides) console.log(`| ${side.label} | ${median(side.rps).toFixed(0)} | ${median(side.p99).toFixed(2)} | ${median(side.cpu).toFixed(3)} |`);
   console.log(`req/s ratio per round: ${ratios.map((x) => x.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
   console.log(`+p99 ms per round: ${p99Deltas.map((x) => x.toFixed(1)).join(' ')}; median ${median(p99Deltas).toFixed(2)}`);
-  await target.stop();
+  await here.target.stop();
+  if (there !== here) await there.target.stop();
 }
 
 main()

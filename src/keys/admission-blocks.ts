@@ -8,7 +8,8 @@
 import { toGatewayError } from '../errors.js';
 import type { RateWindow } from '../pipeline/headers.js';
 import type { HoldSpec, StatePort } from '../state/port.js';
-import { currentBound, rpmSpacingMs, tighter, usdDemand, type Bound, type Demand, type Plan } from './admission-plan.js';
+import { currentBound, MINUTE_MS, rpmSpacingMs, tighter, usdDemand, type Bound, type Demand, type Plan } from './admission-plan.js';
+import { budgetRetainMs, type PeriodSpan } from './periods.js';
 import type { Admission, HeldEnd } from './enforcer.js';
 
 export const BLOCK_LIFE_MS = 200;
@@ -36,6 +37,12 @@ interface Block {
   timer: NodeJS.Timeout | undefined;
 }
 
+interface Correction {
+  delta: number;
+  kind: 'tpm' | 'budget' | 'rpm' | 'parallel';
+  span: PeriodSpan;
+}
+
 export interface BlockGrant {
   block: Block;
   tokens: number;
@@ -60,7 +67,7 @@ export class AdmissionBlocks {
   private readonly byPlan = new WeakMap<Plan, PlanBlocks>();
   private readonly live = new Set<Block>();
   /** What requests admitted from an ended block used beyond (or short of) their estimate, by state key. */
-  private readonly corrections = new Map<string, number>();
+  private readonly corrections = new Map<string, Correction>();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -104,6 +111,7 @@ export class AdmissionBlocks {
       const result = await this.state.admit(holds);
       if (!result.granted) {
         pb.tightUntil = this.now() + BLOCK_LIFE_MS;
+        pb.nextSlots = Math.max(MIN_SLOTS, Math.floor(n / 2));
         return;
       }
       let endsAt = now + BLOCK_LIFE_MS;
@@ -114,13 +122,14 @@ export class AdmissionBlocks {
         tokens: has('tpm') ? n * demand.tokens : Infinity, tokensUsed: 0,
         usd: has('budget') ? n * usd : Infinity, usdUsed: 0, retired: false, timer: undefined,
       };
-      block.timer = setTimeout(() => this.retire(pb, block), Math.max(1, endsAt - now));
+      block.timer = setTimeout(() => this.retire(pb, block), Math.max(1, endsAt - this.now()));
       block.timer.unref();
       this.live.add(block);
       pb.block = block;
     } catch (err) {
       // Redis away or slow: the per-request path decides (and answers state_unavailable the usual way).
-      if (toGatewayError(err).code !== 'state_unavailable') this.hooks.onError(err);
+      const code = toGatewayError(err).code;
+      if (code !== 'state_unavailable' && code !== 'spend_unavailable') this.hooks.onError(err);
     }
   }
 
@@ -143,7 +152,7 @@ export class AdmissionBlocks {
         continue;
       }
       // An earlier block's correction on the same key rides along instead of costing a call of its own.
-      const correction = this.corrections.get(key) ?? 0;
+      const correction = this.corrections.get(key)?.delta ?? 0;
       this.corrections.delete(key);
       if (hold.kind === 'tpm') ends.push({ kind: 'settle', key, actual: b.tokensUsed + correction, measure: 'tokens', hold, span });
       else ends.push({ kind: 'settle', key, actual: b.usdUsed + correction, measure: 'usd', hold, span });
@@ -164,7 +173,11 @@ export class AdmissionBlocks {
     for (let i = 0; i < b.holds.length; i++) {
       const kind = b.plan.holds[i]!.kind;
       const delta = kind === 'tpm' ? dTokens : kind === 'budget' ? dUsd : 0;
-      if (delta !== 0) this.corrections.set(b.holds[i]!.key, (this.corrections.get(b.holds[i]!.key) ?? 0) + delta);
+      if (delta === 0) continue;
+      const key = b.holds[i]!.key;
+      const c = this.corrections.get(key);
+      if (c) c.delta += delta;
+      else this.corrections.set(key, { delta, kind, span: b.bounds[i]!.span });
     }
     if (this.corrections.size > 0 && !this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flush(), BLOCK_LIFE_MS);
@@ -174,7 +187,12 @@ export class AdmissionBlocks {
 
   private flush(): void {
     this.flushTimer = undefined;
-    for (const [key, delta] of this.corrections) this.state.addUsage(key, delta).catch(this.hooks.onError);
+    const now = this.now();
+    for (const [key, c] of this.corrections) {
+      // A minute that is over decides nothing any more; a budget keeps its period's retention.
+      if (c.kind === 'tpm' && c.span.end! <= now) continue;
+      this.state.addUsage(key, c.delta, c.kind === 'budget' ? budgetRetainMs(c.span, now) : c.span.end! - now + MINUTE_MS).catch(this.hooks.onError);
+    }
     this.corrections.clear();
   }
 
@@ -208,7 +226,8 @@ function moved(b: Block, now: number): boolean {
 }
 
 function take(b: Block, tokens: number, usd: number): BlockGrant | undefined {
-  if (b.slotsUsed >= b.slots || b.tokensUsed + tokens > b.tokens || b.usdUsed + usd > b.usd) return undefined;
+  // The slack: n × price and the sum of n prices differ by ulps.
+  if (b.slotsUsed >= b.slots || b.tokensUsed + tokens > b.tokens || b.usdUsed + usd > b.usd * (1 + 1e-9)) return undefined;
   b.slotsUsed++;
   b.tokensUsed += tokens;
   b.usdUsed += usd;

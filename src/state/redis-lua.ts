@@ -33,11 +33,15 @@ local function load(H, Z, id)
         fields[i] = 'a:' .. e
         if e == id then st.mine = nil end
       end
-      local amounts = redis.call('HMGET', H, unpack(fields))
-      for i = 1, #expired do
-        if amounts[i] then st.h = st.h - tonumber(amounts[i]); st.n = st.n - 1 end
+      -- In slices: unpack() fails past a few thousand values (a crashed fleet's holds expiring at once).
+      for from = 1, #fields, 1000 do
+        local to = math.min(from + 999, #fields)
+        local amounts = redis.call('HMGET', H, unpack(fields, from, to))
+        for i = 1, to - from + 1 do
+          if amounts[i] then st.h = st.h - tonumber(amounts[i]); st.n = st.n - 1 end
+        end
+        redis.call('HDEL', H, unpack(fields, from, to))
       end
-      redis.call('HDEL', H, unpack(fields))
       redis.call('ZREMRANGEBYSCORE', Z, '-inf', now)
     end
     local first = redis.call('ZRANGE', Z, 0, 0, 'WITHSCORES')
@@ -54,7 +58,7 @@ end
 -- Opens a reservation of \`amount\` under \`id\` that expires at \`expiry\` (saved by save()).
 local function hold(Z, st, id, amount, expiry)
   redis.call('ZADD', Z, expiry, id)
-  if st.n == 0 then st.m = expiry; st.fresh = true end
+  if st.n == 0 then st.m = expiry; st.fresh = true else st.m = math.min(st.m, expiry) end
   st.n = st.n + 1
   st.h = st.h + amount
   st.l = math.max(st.l, expiry)
@@ -64,13 +68,14 @@ local function save(H, Z, st, retainMs)
   local fields = {'s', f(st.s), 'h', f(st.h), 'n', st.n, 'm', f(st.m), 'l', f(st.l)}
   if retainMs ~= '' then st.ru = now + tonumber(retainMs); fields[#fields + 1] = 'ru'; fields[#fields + 1] = f(st.ru) end
   if st.id then fields[#fields + 1] = 'a:' .. st.id; fields[#fields + 1] = f(st.amount) end
-  local deadline = math.max(st.ru or 0, st.l)
-  local extend = deadline > st.x and deadline > 0
+  -- Without a retention (a \`total\` budget, usage kept for good) the keys never expire.
+  local deadline = st.ru and math.max(st.ru, st.l) or 0
+  local extend = deadline > st.x
   if extend then st.x = deadline + SLACK_MS; fields[#fields + 1] = 'x'; fields[#fields + 1] = f(st.x) end
   redis.call('HSET', H, unpack(fields))
   if extend then expireAt(H, st.x) end
   -- A new Z (the first open reservation) has no TTL yet even when H's deadline needs no extending.
-  if extend or st.fresh then expireAt(Z, st.x) end
+  if (extend or st.fresh) and st.x > 0 then expireAt(Z, st.x) end
 end
 local function settle(H, Z, id, actual)
   local st = load(H, Z, id)

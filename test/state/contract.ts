@@ -305,6 +305,15 @@ export function stateContract(name: string, make: () => Promise<ContractSubject>
         expect(await state.acquireLease(other, { max: 2, ttlMs: 5_000 })).toMatchObject({ granted: true, held: 2 });
       });
 
+      it('drop a short reservation taken after a longer one once it expires', async () => {
+        const { state, advance } = await subject();
+        const r = key('r');
+        await state.reserve(r, { amount: 10, limit: 100, ttlMs: 100_000 });
+        await state.reserve(r, { amount: 10, limit: 100, ttlMs: 10 });
+        advance(1_000);
+        expect(await state.reserve(r, { amount: 0, limit: 100, ttlMs: 1_000 })).toMatchObject({ used: 10 });
+      });
+
       it('settle a negative correction (usage below what an earlier settle recorded)', async () => {
         const { state } = await subject();
         const r = key('r');

@@ -96,6 +96,23 @@ describe('redis state', () => {
     expect(second.filter((r) => r.granted)).toHaveLength(50);
   });
 
+  it('never expires usage kept without retainMs (a total budget), even after a reservation', async () => {
+    const state = await open();
+    const r = await state.reserve('{key:total}:budget', { amount: 1, limit: 10, ttlMs: 1_000 });
+    if (!r.granted) throw new Error('expected a grant');
+    await state.settle('{key:total}:budget', r.id, 5);
+    expect(await raw.pttl(`${prefix}{key:total}:budget:res`)).toBe(-1);
+  });
+
+  it('sweeps thousands of reservations that expired at once (a crashed fleet) and goes on deciding', async () => {
+    let now = Date.now();
+    const state = await open({ now: () => now });
+    const spec = { amount: 1, limit: 1_000_000, ttlMs: 1_000 };
+    await Promise.all(Array.from({ length: 9_000 }, () => state.reserve('{key:swept}:tpm', spec)));
+    now += 2_000;
+    expect(await state.reserve('{key:swept}:tpm', spec)).toMatchObject({ granted: true, used: 1 });
+  }, 30_000);
+
   it('holds at most max leases across three clients', async () => {
     const clients = await Promise.all([open(), open(), open()]);
     const leases = await Promise.all(Array.from({ length: 60 }, (_, i) => clients[i % 3]!.acquireLease('race:parallel', { max: 5, ttlMs: 60_000 })));
