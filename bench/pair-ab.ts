@@ -12,16 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { caseNamed } from './cases.js';
 import { forMode } from './checks.js';
 import { createVirtualKey, governedEnv } from './governance.js';
-import { runLoad } from './load.js';
-import { installCleanup, readCpuMs, startFakeUpstream, stopAll } from './processes.js';
-import { percentile } from './report.js';
+import { median, runPaired, type PairSide } from './paired.js';
+import { installCleanup, startFakeUpstream, stopAll } from './processes.js';
+import type { Mode } from './report.js';
 import { startTarget } from './targets.js';
 import { arg } from './args.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
-
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 async function main(): Promise<void> {
   const subject = caseNamed(arg('case', 'virtual-key'));
@@ -45,34 +43,21 @@ async function main(): Promise<void> {
   };
   const here = await startOn(ROOT, 'this');
   const there = other ? await startOn(resolve(other), 'other') : here;
-  const sides = [
+  const [base, test] = [
     { kase: baseline, on: there, label: other ? `${baseline.label || 'chat'} (other build)` : baseline.label || 'chat' },
     { kase: subject, on: here, label: other ? `${subject.label || 'chat'} (this build)` : subject.label || 'chat' },
-  ].map(({ kase, on, label }) => {
+  ].map(({ kase, on, label }): PairSide => {
     const endpoint = kase.endpoint('gateway-pg', on.reach);
     if (typeof endpoint === 'string') throw new Error(`${kase.name}: ${endpoint}`);
     const ep = forMode(endpoint, mode === 'stream');
-    return { kase, label, pid: on.target.proc.pid, ep, body: ep.dialect.body(ep.model, mode === 'stream'), rps: [] as number[], p99: [] as number[], cpu: [] as number[] };
-  });
-  for (const side of sides) await runLoad(side.ep, side.body, connections, 2);
-  for (let r = 0; r < rounds; r++)
-    for (let k = 0; k < sides.length; k++) {
-      const side = sides[(r + k) % sides.length]!;
-      const cpu0 = readCpuMs(side.pid);
-      const load = await runLoad(side.ep, side.body, connections, seconds);
-      if (load.errors + load.non2xx > 0) throw new Error(`${side.label}: ${load.errors} errors, ${load.non2xx} non-2xx`);
-      side.rps.push(load.rps);
-      side.p99.push(load.p99);
-      side.cpu.push((readCpuMs(side.pid) - cpu0) / load.completed);
-    }
-  const [base, test] = sides as [(typeof sides)[0], (typeof sides)[0]];
-  const ratios = test.rps.map((rps, i) => rps / base.rps[i]!);
-  const p99Deltas = test.p99.map((p99, i) => p99 - base.p99[i]!);
+    return { label, pid: on.target.proc.pid, ep, body: ep.dialect.body(ep.model, mode === 'stream') };
+  }) as [PairSide, PairSide];
+  const p = await runPaired(base, test, { target: 'gateway-pg', mode: mode as Mode, connections, rounds, seconds });
   console.log(`\n${test.label} against ${base.label}, ${mode} c${connections}, ${rounds} interleaved rounds of ${seconds} s each`);
   console.log('| side | req/s (median) | p99 ms (median) | gateway CPU ms/req (median) |\n|---|--:|--:|--:|');
-  for (const side of sides) console.log(`| ${side.label} | ${median(side.rps).toFixed(0)} | ${median(side.p99).toFixed(2)} | ${median(side.cpu).toFixed(3)} |`);
-  console.log(`req/s ratio per round: ${ratios.map((x) => x.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
-  console.log(`+p99 ms per round: ${p99Deltas.map((x) => x.toFixed(1)).join(' ')}; median ${median(p99Deltas).toFixed(2)}`);
+  [base, test].forEach((side, i) => console.log(`| ${side.label} | ${p.rps[i]!.toFixed(0)} | ${p.p99[i]!.toFixed(2)} | ${p.cpuMsPerReq[i]!.toFixed(3)} |`));
+  console.log(`req/s ratio per round: ${p.ratios.map((x) => x.toFixed(2)).join(' ')}; median ${median(p.ratios).toFixed(2)}`);
+  console.log(`+p99 ms per round: ${p.addedP99.map((x) => x.toFixed(1)).join(' ')}; median ${median(p.addedP99).toFixed(2)}`);
   await here.target.stop();
   if (there !== here) await there.target.stop();
 }

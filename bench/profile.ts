@@ -2,7 +2,7 @@
 // runs llm-gateway (Postgres log store) under `node --cpu-prof` against the fake upstream, under autocannon load, and prints where its CPU went.
 // The .cpuprofile stays in bench/.tmp/profile/ for a flame graph (Chrome DevTools, speedscope).
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseNamed } from './cases.js';
 import { forMode } from './checks.js';
@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   process.env.BENCH_GATEWAY_NODE_ARGS = `${process.env.BENCH_GATEWAY_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`;
   const kase = caseNamed(arg('case', 'chat'));
   const gov = kase.governed ? governedEnv() : undefined;
-  const target = await startTarget('gateway-pg', { root: ROOT, logDir: join(tmp, 'logs'), upstreamOrigin }, gov);
+  // --root=<built checkout>: profile that build instead; --plain: configured by env alone (as an older build is).
+  const root = resolve(arg('root', ROOT));
+  const plain = arg('plain', 'false') === 'true';
+  const target = await startTarget('gateway-pg', { root, logDir: join(tmp, 'logs'), upstreamOrigin, plain }, gov);
   const reach = gov ? { ...target.reach, virtualKey: await createVirtualKey(target.reach.origin, gov.adminKey) } : target.reach;
   const anyMode = kase.endpoint('gateway-pg', reach);
   if (typeof anyMode === 'string') throw new Error(`${kase.name}: ${anyMode}`);

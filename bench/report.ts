@@ -158,7 +158,8 @@ export const SCENARIOS_TEXT = [
   '- Each new surface is also compared with the same gateway\'s chat run, and the virtual key with the static key, in "Against the same gateway\'s baseline", with the goal the issue states. All rows are priced (`prices:` in the bench\'s config file: gpt-4o\'s and Claude Sonnet\'s list prices), so every answer computes its cost.',
 ];
 
-export function renderMarkdown(meta: RunMeta, results: readonly ScenarioResult[], outcomes: readonly TargetOutcome[]): string {
+/** `after`: lines placed after the baseline comparisons (bench/paired.ts's interleaved section). */
+export function renderMarkdown(meta: RunMeta, results: readonly ScenarioResult[], outcomes: readonly TargetOutcome[], after: readonly string[] = []): string {
   const m = meta.machine;
   const out: string[] = [
     `# llm-gateway benchmark${meta.quick ? ' (QUICK SMOKE RUN — not representative)' : ''}`,
@@ -218,6 +219,8 @@ export function renderMarkdown(meta: RunMeta, results: readonly ScenarioResult[]
       out.push(`| ${c.r.target} | ${rowName(c.r)} | ${rowName(c.base)} | ${num(c.ratio, 2)} | ${signed(c.addedP50)} | ${signed(c.addedP99)} | ${c.r.goal?.text ?? ''} | ${met} |`);
     }
   }
+
+  out.push(...after);
 
   const logged = results.filter((r) => r.logRequests !== undefined);
   const totals = outcomes.filter((o) => o.logTotal);

@@ -6,9 +6,10 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES, caseRef, type Group, parseGroups, plan, type PlannedRun, type Reach } from './cases.js';
-import { CHAT, type Endpoint, verify } from './checks.js';
+import { CHAT, type Endpoint, forMode, verify } from './checks.js';
 import { createVirtualKey, governedEnv } from './governance.js';
 import { runLoad } from './load.js';
+import { median, pairedMarkdown, runPaired, type PairedResult, type PairSide } from './paired.js';
 import { installCleanup, type Managed, readSystemBusyMs, startFakeUpstream, stopAll, stopProcess } from './processes.js';
 import { renderSvg } from './chart.js';
 import { type Mode, renderMarkdown, type RunMeta, type ScenarioResult, type TargetOutcome } from './report.js';
@@ -77,14 +78,21 @@ function notRun(args: Args): string[] {
 }
 
 /** Seconds the plan takes: each scenario's windows, plus ~5 s per process start, check and log drain. */
-function estimateSec(runs: Map<TargetName, PlannedRun[]>, d: Durations): number {
+function estimateSec(runs: Map<TargetName, PlannedRun[]>, d: RunDurations): number {
   let sec = 0;
-  for (const list of runs.values()) {
+  for (const [name, list] of runs) {
     sec += 5 * (list.some((r) => r.case.governed) && list.some((r) => !r.case.governed) ? 2 : 1);
-    for (const r of list) sec += r.connections.length * (2 * (d.warmupSec + d.measureSec) + d.ttftSec);
+    for (const r of list) {
+      sec += r.connections.length * (2 * (d.warmupSec + d.measureSec) + d.ttftSec);
+      const interleaved = name.startsWith('gateway') && list.some((b) => b.case.name === r.case.comparedWith);
+      if (interleaved) sec += 2 * (4 + 2 * d.paired.rounds * d.paired.seconds);
+    }
   }
   return sec;
 }
+
+/** The scenarios' windows, and the interleaved comparisons' (bench/paired.ts). */
+type RunDurations = Durations & { paired: { connections: number; rounds: number; seconds: number } };
 
 const minutes = (sec: number) => `${Math.floor(sec / 60)} min ${Math.round(sec % 60)} s`;
 
@@ -95,9 +103,10 @@ async function runProcess(
   planned: PlannedRun[],
   ctx: Context,
   upstream: Managed,
-  durations: Durations,
+  durations: RunDurations,
   results: ScenarioResult[],
   outcomes: TargetOutcome[],
+  paired: PairedResult[],
 ): Promise<void> {
   const label = governed ? `${name} (governed)` : name;
   const outcome: TargetOutcome = { target: label, status: 'ok' };
@@ -130,6 +139,22 @@ async function runProcess(
           requests += made;
           if (target.proc.hasExited()) throw new Error(`exited during ${mode} c${c} (${String(await target.proc.exited)}); see ${target.proc.logFile}`);
         }
+    // Each case with a baseline in this process again, interleaved with it: the figures its goal is read against.
+    for (const { run, endpoint } of endpoints) {
+      const base = endpoints.find((e) => e.run.case.name === run.case.comparedWith);
+      if (!base || !name.startsWith('gateway')) continue;
+      for (const mode of ['json', 'stream'] as Mode[]) {
+        const pid = target.proc.pid;
+        const side = (label: string, ep: Endpoint): PairSide => {
+          const e = forMode(ep, mode === 'stream');
+          return { label, ep: e, body: e.dialect.body(e.model, mode === 'stream'), pid };
+        };
+        const p = await runPaired(side(base.run.case.label || 'chat', base.endpoint), side(run.case.label || 'chat', endpoint), { target: label, mode, goal: run.case.goal, ...durations.paired });
+        paired.push(p);
+        requests += p.sent;
+        console.log(`[${label}] ${run.case.label} vs ${base.run.case.label || 'chat'} ${mode} interleaved: ${median(p.ratios).toFixed(2)}x, +p99 ${median(p.addedP99).toFixed(2)} ms`);
+      }
+    }
   } catch (err) {
     outcome.status = 'failed';
     outcome.message = (err as Error).message;
@@ -145,7 +170,9 @@ async function runProcess(
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const durations = args.quick ? { warmupSec: 1, measureSec: 2, ttftSec: 1 } : { warmupSec: 2, measureSec: 8, ttftSec: 3 };
+  const durations: RunDurations = args.quick
+    ? { warmupSec: 1, measureSec: 2, ttftSec: 1, paired: { connections: 32, rounds: 2, seconds: 1 } }
+    : { warmupSec: 2, measureSec: 8, ttftSec: 3, paired: { connections: 32, rounds: 6, seconds: 3 } };
   const runs = plan(args.groups, args.targets, args.connections, canRun);
   installCleanup();
   const tmp = join(ROOT, 'bench', '.tmp');
@@ -173,6 +200,7 @@ async function main(): Promise<number> {
   const ctx: Context = { root: ROOT, logDir, upstreamOrigin };
   const results: ScenarioResult[] = [];
   const outcomes: TargetOutcome[] = [];
+  const paired: PairedResult[] = [];
   for (const name of args.targets) {
     const planned = runs.get(name) ?? [];
     if (planned.length === 0) continue;
@@ -185,7 +213,7 @@ async function main(): Promise<number> {
     // Governed cases need a gateway started with Redis and keys: a process of their own.
     for (const governed of [false, true]) {
       const part = planned.filter((r) => (r.case.governed ?? false) === governed);
-      if (part.length > 0) await runProcess(name, governed, part, ctx, upstream, durations, results, outcomes);
+      if (part.length > 0) await runProcess(name, governed, part, ctx, upstream, durations, results, outcomes, paired);
     }
   }
   await stopProcess(upstream);
@@ -208,7 +236,7 @@ async function main(): Promise<number> {
     scenarios: args.groups,
     notes: notRun(args),
   };
-  const md = renderMarkdown(meta, results, outcomes);
+  const md = renderMarkdown(meta, results, outcomes, pairedMarkdown(paired));
   const elapsed = minutes((Date.now() - started) / 1000);
   // Quick runs go to the git-ignored bench/.tmp so smoke numbers are never committed as results.
   const outDir = args.quick ? tmp : join(ROOT, 'bench');
