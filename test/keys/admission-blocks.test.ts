@@ -57,6 +57,13 @@ describe('admission blocks on Redis', () => {
     const granted = admissions.filter((x) => !x.refusal);
     const fromBlocks = granted.filter((x) => x.grant).length;
     for (const x of admissions) if (x.refusal) expect(x.refusal.reason).toBe('rpm');
+    // A grant from a block reports the window as a per-request grant would: the limit, and what is left of it.
+    for (const x of granted.filter((g) => g.grant)) {
+      expect(x.requests).toMatchObject({ limit: 1_000 });
+      expect(x.requests!.remaining).toBeGreaterThanOrEqual(0);
+      expect(x.requests!.remaining).toBeLessThan(1_000);
+      expect(x.tokens).toMatchObject({ limit: 1_000_000_000 });
+    }
     expect(granted.length).toBeLessThanOrEqual(1_000);
     // What a block holds unused is at most 1 % of the limit per replica, and only until the block ends.
     expect(granted.length).toBeGreaterThanOrEqual(960);
