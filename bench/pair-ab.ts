@@ -10,9 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseNamed } from './cases.js';
-import { forMode } from './checks.js';
 import { createVirtualKey, governedEnv } from './governance.js';
-import { median, runPaired, type PairSide } from './paired.js';
+import { median, pairSide, runPaired, type PairSide } from './paired.js';
 import { installCleanup, startFakeUpstream, stopAll } from './processes.js';
 import type { Mode } from './report.js';
 import { startTarget } from './targets.js';
@@ -49,8 +48,7 @@ async function main(): Promise<void> {
   ].map(({ kase, on, label }): PairSide => {
     const endpoint = kase.endpoint('gateway-pg', on.reach);
     if (typeof endpoint === 'string') throw new Error(`${kase.name}: ${endpoint}`);
-    const ep = forMode(endpoint, mode === 'stream');
-    return { label, pid: on.target.proc.pid, ep, body: ep.dialect.body(ep.model, mode === 'stream') };
+    return pairSide(label, endpoint, mode as Mode, on.target.proc.pid);
   }) as [PairSide, PairSide];
   const p = await runPaired(base, test, { target: 'gateway-pg', mode: mode as Mode, connections, rounds, seconds });
   console.log(`\n${test.label} against ${base.label}, ${mode} c${connections}, ${rounds} interleaved rounds of ${seconds} s each`);

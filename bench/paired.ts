@@ -1,7 +1,7 @@
 // Interleaved A/B windows: a case and its baseline loaded in alternating autocannon windows (the order flipped each
 // round), so that whatever else loads this two-core machine weighs on both alike. Scenarios minutes apart swing by
 // ±30 % here, more than the goals they are read against; the median of the per-round ratios does not.
-import type { Endpoint } from './checks.js';
+import { forMode, type Endpoint } from './checks.js';
 import { runLoad } from './load.js';
 import { readCpuMs } from './processes.js';
 import { percentile, type Goal, type Mode } from './report.js';
@@ -31,6 +31,12 @@ export interface PairedResult {
   goal?: Goal;
   /** Requests sent, warm-ups included (each is a log row). */
   sent: number;
+}
+
+/** A side for `mode`: the endpoint switched to JSON or streaming, with its request body. */
+export function pairSide(label: string, endpoint: Endpoint, mode: Mode, pid: number | undefined): PairSide {
+  const ep = forMode(endpoint, mode === 'stream');
+  return { label, ep, body: ep.dialect.body(ep.model, mode === 'stream'), pid };
 }
 
 export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);

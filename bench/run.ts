@@ -6,10 +6,10 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES, caseRef, type Group, parseGroups, plan, type PlannedRun, type Reach } from './cases.js';
-import { CHAT, type Endpoint, forMode, verify } from './checks.js';
+import { CHAT, type Endpoint, verify } from './checks.js';
 import { createVirtualKey, governedEnv } from './governance.js';
 import { runLoad } from './load.js';
-import { median, pairedMarkdown, runPaired, type PairedResult, type PairSide } from './paired.js';
+import { median, pairedMarkdown, pairSide, runPaired, type PairedResult } from './paired.js';
 import { installCleanup, type Managed, readSystemBusyMs, startFakeUpstream, stopAll, stopProcess } from './processes.js';
 import { renderSvg } from './chart.js';
 import { type Mode, renderMarkdown, type RunMeta, type ScenarioResult, type TargetOutcome } from './report.js';
@@ -145,11 +145,7 @@ async function runProcess(
       if (!base || !name.startsWith('gateway')) continue;
       for (const mode of ['json', 'stream'] as Mode[]) {
         const pid = target.proc.pid;
-        const side = (label: string, ep: Endpoint): PairSide => {
-          const e = forMode(ep, mode === 'stream');
-          return { label, ep: e, body: e.dialect.body(e.model, mode === 'stream'), pid };
-        };
-        const p = await runPaired(side(base.run.case.label || 'chat', base.endpoint), side(run.case.label || 'chat', endpoint), { target: label, mode, goal: run.case.goal, ...durations.paired });
+        const p = await runPaired(pairSide(base.run.case.label || 'chat', base.endpoint, mode, pid), pairSide(run.case.label || 'chat', endpoint, mode, pid), { target: label, mode, goal: run.case.goal, ...durations.paired });
         paired.push(p);
         requests += p.sent;
         console.log(`[${label}] ${run.case.label} vs ${base.run.case.label || 'chat'} ${mode} interleaved: ${median(p.ratios).toFixed(2)}x, +p99 ${median(p.addedP99).toFixed(2)} ms`);

@@ -8,8 +8,8 @@
 import { toGatewayError } from '../errors.js';
 import type { RateWindow } from '../pipeline/headers.js';
 import type { HoldSpec, StatePort } from '../state/port.js';
-import { currentBound, MINUTE_MS, rpmSpacingMs, tighter, usdDemand, type Bound, type Demand, type Plan } from './admission-plan.js';
-import { budgetRetainMs, type PeriodSpan } from './periods.js';
+import { currentBound, retainMsOf, rpmSpacingMs, tighter, usdDemand, type Bound, type Demand, type Plan } from './admission-plan.js';
+import type { PeriodSpan } from './periods.js';
 import type { Admission, HeldEnd } from './enforcer.js';
 
 export const BLOCK_LIFE_MS = 200;
@@ -39,7 +39,7 @@ interface Block {
 
 interface Correction {
   delta: number;
-  kind: 'tpm' | 'budget' | 'rpm' | 'parallel';
+  kind: 'tpm' | 'budget';
   span: PeriodSpan;
 }
 
@@ -58,7 +58,7 @@ interface PlanBlocks {
 }
 
 export interface BlockHooks {
-  holdsOf(plan: Plan, demand: Demand, now: number, n: number): Promise<{ holds: HoldSpec[]; bounds: Array<Bound | undefined> }>;
+  holdsOf(plan: Plan, demand: Demand, now: number, n: number): { holds: HoldSpec[]; bounds: Array<Bound | undefined>; seeding?: Promise<unknown> };
   finish(held: NonNullable<Admission['held']>): void;
   onError(err: unknown): void;
 }
@@ -76,30 +76,45 @@ export class AdmissionBlocks {
     private readonly hooks: BlockHooks,
   ) {}
 
-  /** Admitted from a block, or undefined: decide this request on its own. */
-  async admit(plan: Plan, demand: Demand): Promise<Admission | undefined> {
+  /**
+   * Admitted from a block, or undefined: decide this request on its own. Synchronous while the live block has room
+   * (the usual case: no promise per request); a promise when a block must be opened first.
+   */
+  admit(plan: Plan, demand: Demand): Admission | undefined | Promise<Admission | undefined> {
     let pb = this.byPlan.get(plan);
     if (!pb) this.byPlan.set(plan, (pb = { block: undefined, taking: undefined, nextSlots: FIRST_SLOTS, tightUntil: 0 }));
     // Away from Redis, decisions are local or refused anyway: a block would only add a failing call.
     if (this.state.degraded) return undefined;
     const usd = plan.budgeted ? usdDemand(demand) : 0;
+    const now = this.now();
+    if (now < pb.tightUntil) return undefined;
+    const granted = this.fromLive(pb, demand.tokens, usd, now);
+    return granted ?? this.opened(pb, plan, demand, usd);
+  }
+
+  /** From the live block when it has room (a block past its time or out of room is retired). */
+  private fromLive(pb: PlanBlocks, tokens: number, usd: number, now: number): Admission | undefined {
+    const b = pb.block;
+    if (!b) return undefined;
+    const grant = now < b.endsAt && !moved(b, now) ? take(b, tokens, usd) : undefined;
+    if (grant) return admitted(grant, now);
+    this.retire(pb, b);
+    return undefined;
+  }
+
+  /** Opens a block (or waits for the one being opened) and admits from it; a few tries, then undefined. */
+  private async opened(pb: PlanBlocks, plan: Plan, demand: Demand, usd: number): Promise<Admission | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const now = this.now();
-      if (now < pb.tightUntil) return undefined;
-      const b = pb.block;
-      if (b && (now >= b.endsAt || moved(b, now))) this.retire(pb, b);
-      else if (b) {
-        const grant = take(b, demand.tokens, usd);
-        if (grant) return admitted(grant, now);
-        this.retire(pb, b);
-      }
       if (!pb.taking) {
         const n = slotsFor(plan, pb.nextSlots, demand.tokens, usd);
         if (n < MIN_SLOTS) return undefined;
         pb.taking = this.open(pb, plan, demand, usd, n).finally(() => (pb.taking = undefined));
       }
       await pb.taking;
-      if (!pb.block) return undefined;
+      const now = this.now();
+      if (!pb.block || now < pb.tightUntil) return undefined;
+      const granted = this.fromLive(pb, demand.tokens, usd, now);
+      if (granted) return granted;
     }
     return undefined;
   }
@@ -107,7 +122,8 @@ export class AdmissionBlocks {
   private async open(pb: PlanBlocks, plan: Plan, demand: Demand, usd: number, n: number): Promise<void> {
     const now = this.now();
     try {
-      const { holds, bounds } = await this.hooks.holdsOf(plan, demand, now, n);
+      const { holds, bounds, seeding } = this.hooks.holdsOf(plan, demand, now, n);
+      if (seeding) await seeding;
       const result = await this.state.admit(holds);
       if (!result.granted) {
         pb.tightUntil = this.now() + BLOCK_LIFE_MS;
@@ -172,7 +188,8 @@ export class AdmissionBlocks {
     // The block was settled with this request's estimate: the difference goes to Redis on its own, batched.
     for (let i = 0; i < b.holds.length; i++) {
       const kind = b.plan.holds[i]!.kind;
-      const delta = kind === 'tpm' ? dTokens : kind === 'budget' ? dUsd : 0;
+      if (kind !== 'tpm' && kind !== 'budget') continue;
+      const delta = kind === 'tpm' ? dTokens : dUsd;
       if (delta === 0) continue;
       const key = b.holds[i]!.key;
       const c = this.corrections.get(key);
@@ -191,7 +208,7 @@ export class AdmissionBlocks {
     for (const [key, c] of this.corrections) {
       // A minute that is over decides nothing any more; a budget keeps its period's retention.
       if (c.kind === 'tpm' && c.span.end! <= now) continue;
-      this.state.addUsage(key, c.delta, c.kind === 'budget' ? budgetRetainMs(c.span, now) : c.span.end! - now + MINUTE_MS).catch(this.hooks.onError);
+      this.state.addUsage(key, c.delta, retainMsOf(c.kind, c.span, now)).catch(this.hooks.onError);
     }
     this.corrections.clear();
   }

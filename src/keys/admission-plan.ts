@@ -5,7 +5,7 @@
 import type { RateWindow } from '../pipeline/headers.js';
 import type { HoldSpec, LeaseSpec } from '../state/port.js';
 import type { BudgetPeriod, Limits } from './limits.js';
-import { periodAt, type PeriodSpan } from './periods.js';
+import { budgetRetainMs, periodAt, type PeriodSpan } from './periods.js';
 import type { Principal } from './principal.js';
 
 export const MINUTE_MS = 60_000;
@@ -21,6 +21,12 @@ export interface Demand {
 export const LEAST_USD = 1e-9;
 /** What a request reserves against a budget. */
 export const usdDemand = (d: Demand): number => Math.max(d.costUsd ?? 0, LEAST_USD);
+
+export type LeaseHold = Extract<HoldSpec, { kind: 'lease' }>;
+
+/** How long a TPM minute's or a budget period's usage is kept after a reserve on it (a total budget: for good). */
+export const retainMsOf = (kind: 'tpm' | 'budget', span: PeriodSpan, now: number): number | undefined =>
+  kind === 'tpm' ? span.end! - now + MINUTE_MS : budgetRetainMs(span, now);
 
 /** The tighter window: fewer left, then the smaller limit. */
 export function tighter(a: RateWindow | undefined, b: RateWindow): RateWindow {
@@ -59,7 +65,7 @@ export interface PlannedHold {
   /** Requests a minute, tokens a minute, requests at once, or USD a period. */
   limit: number;
   /** rpm and parallel: the lease every request asks for, the same object each time (read, never written). */
-  lease: HoldSpec | undefined;
+  lease: LeaseHold | undefined;
   /** tpm and budget: the current minute's or period's key. */
   bound: Bound | undefined;
   period: BudgetPeriod | undefined;

@@ -6,7 +6,7 @@ import { toGatewayError, type GatewayError } from '../errors.js';
 import type { RateWindow } from '../pipeline/headers.js';
 import type { AdmitResult, HoldEnd, HoldSpec, StatePort } from '../state/port.js';
 import { AdmissionBlocks, BLOCK_LIFE_MS, type BlockGrant } from './admission-blocks.js';
-import { currentBound, LEAST_USD, MINUTE_MS, Plans, rpmSpacingMs, tighter, usdDemand, type Bound, type Demand, type Plan, type PlannedHold, type Subject } from './admission-plan.js';
+import { currentBound, LEAST_USD, MINUTE_MS, Plans, retainMsOf, rpmSpacingMs, tighter, usdDemand, type Bound, type Demand, type Plan, type PlannedHold, type Subject } from './admission-plan.js';
 import type { BudgetSeeder } from './budget-seed.js';
 import { budgetRetainMs, DAY_MS, type PeriodSpan } from './periods.js';
 import type { Principal } from './principal.js';
@@ -40,8 +40,6 @@ export interface EnforcerOptions {
   onSoftThreshold(subject: Subject, settledUsd: number, span: PeriodSpan): void;
   /** A settle or release that failed (the hold then expires by its ttl). */
   onSettleError(err: unknown): void;
-  /** false: every request is its own admission, even on Redis (tests of the per-request path). */
-  blocks?: boolean;
 }
 
 function refusalOf(h: PlannedHold, bound: Bound | undefined, now: number): NonNullable<Admission['refusal']> {
@@ -81,7 +79,7 @@ export class Enforcer {
     this.now = options.now ?? Date.now;
     this.plans = new Plans(options.holdTtlMs, this.now);
     // In memory a decision costs no round trip: blocks would only hold capacity back.
-    if (state.backend === 'redis' && options.blocks !== false) {
+    if (state.backend === 'redis') {
       this.blocks = new AdmissionBlocks(state, this.now, {
         holdsOf: (plan, demand, now, n) => this.holdsOf(plan, demand, now, n),
         finish: (held) => this.finish(held),
@@ -97,11 +95,13 @@ export class Enforcer {
 
   async admit(plan: Plan, demand: Demand): Promise<Admission> {
     if (this.blocks && plan.blockable) {
-      const local = await this.blocks.admit(plan, demand);
-      if (local) return local;
+      const local = this.blocks.admit(plan, demand);
+      const admitted = local instanceof Promise ? await local : local;
+      if (admitted) return admitted;
     }
     const now = this.now();
-    const { holds, bounds } = await this.holdsOf(plan, demand, now, 1);
+    const { holds, bounds, seeding } = this.holdsOf(plan, demand, now, 1);
+    if (seeding) await seeding;
     let result: AdmitResult;
     try {
       result = await this.state.admit(holds);
@@ -115,9 +115,10 @@ export class Enforcer {
 
   /**
    * The holds of `n` requests of this demand (n > 1: a block; its RPM leases outlive the block's life, so a lease
-   * used at the end of it still counts for a whole minute), once the budgets they reserve against are seeded.
+   * used at the end of it still counts for a whole minute); `seeding`: what to wait for before taking them (the
+   * budgets they reserve against being seeded), absent when nothing is (the usual case: no promise to wait on).
    */
-  private async holdsOf(plan: Plan, demand: Demand, now: number, n: number): Promise<{ holds: HoldSpec[]; bounds: Array<Bound | undefined> }> {
+  holdsOf(plan: Plan, demand: Demand, now: number, n: number): { holds: HoldSpec[]; bounds: Array<Bound | undefined>; seeding?: Promise<unknown> } {
     const count = plan.holds.length;
     const holds = new Array<HoldSpec>(count);
     const bounds = new Array<Bound | undefined>(count);
@@ -126,21 +127,20 @@ export class Enforcer {
     for (let i = 0; i < count; i++) {
       const h = plan.holds[i]!;
       if (h.lease) {
-        holds[i] = n === 1 ? h.lease : { ...h.lease, kind: 'lease', count: n, ttlMs: h.lease.ttlMs + BLOCK_LIFE_MS } as HoldSpec;
+        holds[i] = n === 1 ? h.lease : { ...h.lease, count: n, ttlMs: h.lease.ttlMs + BLOCK_LIFE_MS };
         continue;
       }
       const b = (bounds[i] = currentBound(h, now));
       if (h.kind === 'tpm') {
-        holds[i] = { kind: 'reserve', key: b.key, amount: n * demand.tokens, limit: h.limit, ttlMs, retainMs: b.span.end! - now + MINUTE_MS };
+        holds[i] = { kind: 'reserve', key: b.key, amount: n * demand.tokens, limit: h.limit, ttlMs, retainMs: retainMsOf('tpm', b.span, now) };
         continue;
       }
       const seed = this.seeder.ensure(h.subject, b.key, b.span, now);
       if (seed) (seeding ??= []).push(seed);
       // Sums of float prices drift by ulps (49 × 0.02 > 0.98): without the slack the last affordable request is refused.
-      holds[i] = { kind: 'reserve', key: b.key, amount: n * usdDemand(demand), limit: h.limit + LEAST_USD, ttlMs, retainMs: budgetRetainMs(b.span, now) };
+      holds[i] = { kind: 'reserve', key: b.key, amount: n * usdDemand(demand), limit: h.limit + LEAST_USD, ttlMs, retainMs: retainMsOf('budget', b.span, now) };
     }
-    if (seeding) await Promise.all(seeding);
-    return { holds, bounds };
+    return seeding ? { holds, bounds, seeding: Promise.all(seeding) } : { holds, bounds };
   }
 
   private decided(plan: Plan, holds: HoldSpec[], bounds: Array<Bound | undefined>, result: AdmitResult, now: number): Admission {

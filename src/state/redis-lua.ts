@@ -98,16 +98,10 @@ local function liveLeases(L)
   redis.call('ZREMRANGEBYSCORE', L, '-inf', now)
   return redis.call('ZCARD', L)
 end
-local function addLease(L, id, ttlMs)
-  redis.call('ZADD', L, now + ttlMs, id)
-  local last = redis.call('ZRANGE', L, -1, -1, 'WITHSCORES')
-  expireAt(L, tonumber(last[2]))
-end
 -- n leases under one id: the id itself when n is 1, else id#1 … id#n (ids.ts leaseMember).
 local function addLeases(L, id, n, ttlMs)
-  if n == 1 then return addLease(L, id, ttlMs) end
-  local args, at = {}, now + ttlMs
-  for m = 1, n do args[2 * m - 1] = at; args[2 * m] = id .. '#' .. m end
+  local at, args = now + ttlMs, {}
+  if n == 1 then args = {at, id} else for m = 1, n do args[2 * m - 1] = at; args[2 * m] = id .. '#' .. m end end
   redis.call('ZADD', L, unpack(args))
   local last = redis.call('ZRANGE', L, -1, -1, 'WITHSCORES')
   expireAt(L, tonumber(last[2]))

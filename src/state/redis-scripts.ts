@@ -73,7 +73,7 @@ return 1`,
   gwAcquire: `${PRELUDE}${LEASES}
 local held = liveLeases(KEYS[1])
 if held >= tonumber(ARGV[2]) then return {0, held} end
-addLease(KEYS[1], ARGV[4], tonumber(ARGV[3]))
+addLeases(KEYS[1], ARGV[4], 1, tonumber(ARGV[3]))
 return {1, held + 1}`,
 
   ...ADMISSION_SCRIPTS,

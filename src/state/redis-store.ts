@@ -15,11 +15,6 @@ export function redisKey(prefix: string, key: string): string {
   return tagged ? prefix + key : `${prefix}{${key}}`;
 }
 
-// A reservation's hash and zset. Named anew when their layout changed (2026-12-02: open count and expiry bounds in the
-// hash), so a replica still running the older scripts during a rolling upgrade never reads the newer layout.
-const RES = 'res';
-const RES_Z = 'resz';
-
 function num(reply: unknown, what: string): number {
   const value = typeof reply === 'number' ? reply : typeof reply === 'string' ? Number(reply) : Number.NaN;
   if (!Number.isFinite(value)) throw new Error(`unexpected Redis reply for ${what}: ${String(reply)}`);
@@ -52,6 +47,14 @@ export class RedisStore {
     return `${redisKey(this.prefix, key)}:${kind}`;
   }
 
+  /**
+   * A reservation's hash and zset. Named anew when their layout changed (2026-12-02: open count and expiry bounds in
+   * the hash), so a replica still running the older scripts during a rolling upgrade never reads the newer layout.
+   */
+  private reservationKeys(key: string): [string, string] {
+    return [this.key(key, 'res'), this.key(key, 'resz')];
+  }
+
   channel(channel: string): string {
     return `${this.prefix}ch:${channel}`;
   }
@@ -77,21 +80,21 @@ export class RedisStore {
 
   async reserve(key: string, spec: ReservationSpec): Promise<ReservationResult> {
     const id = this.nextId();
-    const reply = await this.redis.gwReserve(this.key(key, RES), this.key(key, RES_Z), this.clock(), spec.amount, spec.limit, spec.ttlMs, spec.retainMs ?? '', id);
+    const reply = await this.redis.gwReserve(...this.reservationKeys(key), this.clock(), spec.amount, spec.limit, spec.ttlMs, spec.retainMs ?? '', id);
     const [granted, used] = pair(reply, 'reserve');
     return granted ? { granted, id, used } : { granted, used };
   }
 
   async settle(key: string, reservationId: string, actual: number): Promise<number> {
-    return num(await this.redis.gwSettle(this.key(key, RES), this.key(key, RES_Z), this.clock(), reservationId, actual), 'settle');
+    return num(await this.redis.gwSettle(...this.reservationKeys(key), this.clock(), reservationId, actual), 'settle');
   }
 
   async seedUsage(key: string, amount: number, retainMs?: number): Promise<boolean> {
-    return num(await this.redis.gwSeed(this.key(key, RES), this.key(key, RES_Z), this.clock(), amount, retainMs ?? ''), 'seed') === 1;
+    return num(await this.redis.gwSeed(...this.reservationKeys(key), this.clock(), amount, retainMs ?? ''), 'seed') === 1;
   }
 
   async addUsage(key: string, amount: number, retainMs?: number): Promise<void> {
-    await this.redis.gwAddUsage(this.key(key, RES), this.key(key, RES_Z), this.clock(), amount, retainMs ?? '');
+    await this.redis.gwAddUsage(...this.reservationKeys(key), this.clock(), amount, retainMs ?? '');
   }
 
   async acquireLease(key: string, spec: LeaseSpec): Promise<LeaseResult> {
@@ -109,7 +112,7 @@ export class RedisStore {
         keys.push(this.key(h.key, 'l'));
         args.push('l', h.max, h.ttlMs, h.count ?? 1);
       } else {
-        keys.push(this.key(h.key, RES), this.key(h.key, RES_Z));
+        keys.push(...this.reservationKeys(h.key));
         args.push('r', h.amount, h.limit, h.ttlMs, h.retainMs ?? '');
       }
     }
@@ -129,7 +132,7 @@ export class RedisStore {
         keys.push(this.key(e.key, 'l'));
         args.push('l', e.count ?? 1, e.keep ?? 0);
       } else {
-        keys.push(this.key(e.key, RES), this.key(e.key, RES_Z));
+        keys.push(...this.reservationKeys(e.key));
         args.push('s', e.actual, '');
       }
     }

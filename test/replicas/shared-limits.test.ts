@@ -92,6 +92,16 @@ async function settledInRedis(keyId: string): Promise<number> {
   }
 }
 
+/** The RPM lease members the cluster holds in Redis for one key (contract key names). */
+async function rpmLeases(keyId: string): Promise<string[]> {
+  const redis = new Redis(SHARED_REDIS_URL);
+  try {
+    return await redis.zrange(`${cluster.prefix}{key:${keyId}}:rpm:l`, '0', '-1');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 describe(`${REPLICAS} replicas sharing Redis and Postgres`, () => {
   it('a key with 100 RPM admits at most 101 of 2,000 attempts in 10 s', async () => {
     const { id, key } = await cluster.createKey({ rpm: 100 });
@@ -172,6 +182,11 @@ describe(`${REPLICAS} replicas sharing Redis and Postgres`, () => {
     for (const a of answers.filter((x) => x.status === 429)) expect(errorOf(a)).toMatchObject({ code: 'insufficient_quota' });
     expect(spend).toBeLessThanOrEqual(2 + 1e-9);
     expect(Math.abs(settled - spend)).toBeLessThanOrEqual(spend * 0.01);
+    // The calls were admitted from blocks: a block's leases are named `<id>#<k>` (state/ids.ts), a single one `<id>`;
+    // the used ones stay a minute, one per admitted call.
+    const leases = await rpmLeases(id);
+    expect(leases).toHaveLength(admitted);
+    expect(leases.filter((m) => m.includes('#')).length).toBeGreaterThan(admitted / 2);
   }, 90_000);
 
   it('max parallel 5: never more than 5 upstream calls in flight for the key across the replicas', async () => {
