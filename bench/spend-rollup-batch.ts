@@ -1,27 +1,15 @@
 // What folding a batch into the spend rollups costs: the commit time of a 500-row log batch with the rollup upsert
 // (the store's statement) and without it (the same statement minus the fold), alternated on a scratch database.
 // Run: npx tsx bench/spend-rollup-batch.ts   (BENCH_PG_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres)
-import { getTableName, sql } from 'drizzle-orm';
-import pg from 'pg';
 import { openLogDatabase } from '../src/request-log/db.js';
 import { batchJson } from '../src/request-log/rows.js';
-import { requestLogs, upstreamAttempts } from '../src/request-log/schema.js';
 import { LogStore, type LogEntry } from '../src/request-log/store.js';
+import { admin, databaseUrl, insertWithoutFolds } from './pg-scratch.js';
 
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = `llm_gateway_rollup_bench_${process.pid}`;
 const BATCH = 500;
 const ROUNDS = Number(process.env.ROUNDS ?? 40);
 
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
 
 let serial = 0;
 /** A row shaped like a logged chat: a ~600-byte body, a short answer, 50 keys × 3 models on one day. */
@@ -40,19 +28,13 @@ function entry(): LogEntry {
   };
 }
 
-const requestTable = sql.identifier(getTableName(requestLogs));
-const attemptTable = sql.identifier(getTableName(upstreamAttempts));
-/** The batch statement as it was before the rollups. */
-const withoutFold = (requests: string, attempts: string) =>
-  sql`with r as (insert into ${requestTable} select * from json_populate_recordset(null::${requestTable}, ${requests}::json) on conflict do nothing) insert into ${attemptTable} select * from json_populate_recordset(null::${attemptTable}, ${attempts}::json) on conflict do nothing`;
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))]!;
 
 async function main(): Promise<void> {
   await admin(`CREATE DATABASE "${DB}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DB}`;
-  const database = await openLogDatabase({ databaseUrl: url.toString(), pgliteDir: '' });
+  const url = databaseUrl(DB);
+  const database = await openLogDatabase({ databaseUrl: url, pgliteDir: '' });
   const store = new LogStore(database);
   const times = { with: [] as number[], without: [] as number[] };
   try {
@@ -63,7 +45,7 @@ async function main(): Promise<void> {
         if (fold) await store.insert(batch);
         else {
           const { requests, attempts } = batchJson(batch);
-          await database.db.execute(withoutFold(requests, attempts));
+          await database.db.execute(insertWithoutFolds(requests, attempts));
         }
         // The first rounds warm the caches and create the rollup rows; they are not counted.
         if (round >= 0) times[fold ? 'with' : 'without'].push(performance.now() - started);

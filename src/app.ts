@@ -68,9 +68,9 @@ export function buildApp(deps: Deps, logger: Logger): FastifyInstance {
   seeUnknownRoutes(app, deps.metrics, deps.redact);
   app.setErrorHandler(answerOpenAIError);
 
-  // On the raw response, so a stream's writeHead carries it too.
+  // On the reply: SseWriter.open carries its headers to a stream's writeHead.
   app.addHook('onRequest', (req, reply, done) => {
-    reply.raw.setHeader('x-request-id', req.id);
+    reply.header('x-request-id', req.id);
     done();
   });
   // CORS first: a preflight is answered before auth (browsers send no credentials on it).

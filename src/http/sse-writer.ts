@@ -1,6 +1,6 @@
 // Writes an SSE response straight to the socket, corked per upstream read, with backpressure. The frames are a
 // surface renderer's text (`event:` lines included); this module knows nothing of any dialect.
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { StreamWriter } from './surfaces/surface.js';
 
@@ -42,18 +42,23 @@ export class SseWriter implements StreamWriter {
   }
 
   /**
-   * Takes the socket from Fastify and sends 200 with the SSE headers (plus any already set on the raw response):
-   * only once the first event is ready, so earlier failures stay plain HTTP errors.
+   * Takes the socket from Fastify and sends 200 with the SSE headers (plus those already set on the reply: the
+   * request id, CORS, x-gateway-*): only once the first event is ready, so earlier failures stay plain HTTP errors.
    */
   open(): void {
     this.reply.hijack();
-    this.res.writeHead(200, wantsClose(this.reply.request.headers.connection) ? SSE_CLOSE_HEADERS : SSE_HEADERS);
+    this.res.writeHead(200, { ...this.ownHeaders(), ...(wantsClose(this.reply.request.headers.connection) ? SSE_CLOSE_HEADERS : SSE_HEADERS) });
+  }
+
+  private ownHeaders(): OutgoingHttpHeaders {
+    return this.reply.getHeaders() as OutgoingHttpHeaders;
   }
 
   /** A pass-through's answer: the upstream's content type (SSE headers only for an event stream), same socket rules. */
   openRelay(contentType: string): void {
     this.reply.hijack();
-    this.res.writeHead(200, contentType.includes('text/event-stream') ? { ...SSE_HEADERS, 'content-type': contentType } : { 'content-type': contentType });
+    const own = this.ownHeaders();
+    this.res.writeHead(200, contentType.includes('text/event-stream') ? { ...own, ...SSE_HEADERS, 'content-type': contentType } : { ...own, 'content-type': contentType });
   }
 
   /** An upstream's bytes as they came (a pass-through): written at once, a promise only when the socket is full. */

@@ -14,6 +14,7 @@ import type { AttemptRecord, StreamHandle } from '../routing/router.js';
 import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
+import type { HeaderTarget } from './headers.js';
 
 /** What the route stage is asked to do. */
 export type Work =
@@ -68,11 +69,16 @@ export class Exchange {
   /** How many stages completed enter (so leave runs for exactly those). */
   entered = 0;
 
+  /** The raw response: its close is the client's going away. */
+  readonly res: ServerResponse;
+
   constructor(
     readonly req: FastifyRequest,
-    readonly res: ServerResponse,
+    /** Where the gateway's headers go (headers.ts). */
+    readonly reply: HeaderTarget,
     start: ExchangeStart,
   ) {
+    this.res = reply.raw;
     this.requestId = req.id;
     this.endpoint = start.endpoint;
     this.dialect = start.dialect;
@@ -81,7 +87,7 @@ export class Exchange {
     this.model = start.work.request.model;
     this.keyId = req.gatewayKeyId;
     this.principal = req.gatewayPrincipal;
-    this.client = new ClientConnection(res);
+    this.client = new ClientConnection(this.res);
     const chat = start.work.kind === 'embeddings' ? undefined : start.work.request;
     this.context = {
       requestId: req.id,

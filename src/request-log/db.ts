@@ -15,7 +15,7 @@ export interface LogDatabase {
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Runs a statement prepared once per connection (PGlite: with a generic plan, pglite-prepared.ts). */
-  runPrepared?: RunPrepared;
+  runPrepared: RunPrepared;
   /** PGlite only: the data dir as a tarball (to seed other instances). */
   dump?(): Promise<Blob | File>;
 }

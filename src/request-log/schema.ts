@@ -53,11 +53,6 @@ export const requestLogs = pgTable(
     index('request_logs_model_idx').on(t.model, t.createdAt),
     index('request_logs_provider_idx').on(t.provider, t.createdAt),
     index('request_logs_status_idx').on(t.status, t.createdAt),
-    // Every column the overview aggregates, so its window is an index-only scan (the heap rows carry the bodies: ~1 KB
-    // each at 2M rows, against ~120 bytes here).
-    index('request_logs_overview_idx').on(t.createdAt, t.provider, t.model, t.status, t.latencyMs, t.ttftMs, t.totalTokens, t.promptTokens, t.completionTokens, t.costUsd, t.attempts, t.errorCode),
-    // The few rows the overview joins to their attempts to tell a fallback from a retry.
-    index('request_logs_retried_idx').on(t.createdAt).where(sql`${t.attempts} > 1`),
   ],
 );
 

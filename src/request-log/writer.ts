@@ -18,6 +18,8 @@ export class LogWriter {
   private readonly listeners = new Set<StoredListener>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
+  /** Whether the flush running now writes until the queue is empty (flush()) or only full batches after its first. */
+  private flushingAll = false;
   private backoffMs = 0;
   private nextAttemptAt = 0;
   private degradedSince: number | undefined;
@@ -45,7 +47,7 @@ export class LogWriter {
     if (this.spill && this.spill.count() > 0) this.log.info({ spilled: this.spill.count(), file: this.spill.path }, 'replaying spilled log entries');
     this.timer = setInterval(() => {
       this.keepUnsavedBounded();
-      void this.flush();
+      void this.flush(false, false);
     }, options.flushIntervalMs ?? 100);
     this.timer.unref();
   }
@@ -73,7 +75,7 @@ export class LogWriter {
     if (this.queue.length === 0) this.progressAt = Date.now();
     this.queue.push(entry);
     if (this.queue.length >= this.unsavedLimit) this.keepUnsavedBounded();
-    if (this.queue.length >= this.batchSize && !this.flushing) void this.flush();
+    if (this.queue.length >= this.batchSize && !this.flushing) void this.flush(false, false);
   }
 
   /** While the store is not taking entries, moves what is beyond the bound (in chunks) to the spill file. */
@@ -83,11 +85,17 @@ export class LogWriter {
     if (stalled) this.toSpill(this.queue.splice(Math.max(this.inFlight, this.unsavedLimit - SPILL_CHUNK)));
   }
 
-  /** Writes what is queued (and spilled) now, unless a backoff after a failure is still running. Never rejects. */
-  flush(force = false): Promise<void> {
-    if (this.flushing) return this.flushing;
+  /**
+   * Writes what is queued (and spilled) now, unless a backoff after a failure is still running. Never rejects.
+   * `all: false` (the timer, a full batch queued) writes one batch and then only full ones: at one connection the loop
+   * otherwise chased each write with the two or three rows that had arrived meanwhile (measured: 3,763 statements for
+   * 11,958 rows in 8 s), and each statement's rollup folds cost Postgres as much as its rows.
+   */
+  flush(force = false, all = true): Promise<void> {
+    if (this.flushing) return all && !this.flushingAll ? this.flushing.then(() => this.flush(force, all)) : this.flushing;
     if (!force && Date.now() < this.nextAttemptAt) return Promise.resolve();
-    this.flushing = this.drain()
+    this.flushingAll = all;
+    this.flushing = this.drain(all)
       .catch((err: unknown) => this.log.error({ err: reason(err) }, 'log writer failed'))
       .finally(() => {
         this.flushing = undefined;
@@ -99,13 +107,16 @@ export class LogWriter {
     return this.options.batchSize ?? 200;
   }
 
-  private async drain(): Promise<void> {
+  private async drain(all: boolean): Promise<void> {
     // Alternate queue and spill batches while both hold entries, so steady traffic cannot starve the replay.
     let spillTurn = false;
+    let wrote = false;
     for (;;) {
       // While closing only the queue counts: the spill file is as safe as the database and replays at the next start.
       const spillPending = !this.closing && (this.spill?.count() ?? 0) > 0;
       if ((this.queue.length === 0 && !spillPending) || Date.now() >= this.stopAt) return;
+      // A partial batch waits for the next tick, filling meanwhile.
+      if (!all && wrote && !spillPending && this.queue.length < this.batchSize) return;
       const fromSpill: boolean = spillPending && (this.queue.length === 0 || spillTurn);
       spillTurn = !fromSpill;
       const batch = fromSpill ? this.spill!.peek(this.batchSize) : this.queue.slice(0, this.batchSize);
@@ -113,6 +124,7 @@ export class LogWriter {
       const stored = batch.length === 0 || (await this.write(batch));
       this.inFlight = 0;
       if (!stored) return;
+      wrote = true;
       // Only drain() takes from the head of the queue or the spill file; others append, or move the tail beyond inFlight.
       if (fromSpill) this.spill!.consume();
       else this.queue.splice(0, batch.length);

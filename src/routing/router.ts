@@ -9,7 +9,7 @@ import type { ChatRequest } from '../schemas/chat-request.js';
 import type { ChatCompletion } from '../schemas/chat-response.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../schemas/embeddings.js';
 import { withConnectTimeout } from '../upstream/http.js';
-import { firstTokenTimer, neverLeftGateway, watchSends } from '../upstream/send-watch.js';
+import { AttemptController, firstTokenTimer, neverLeftGateway } from '../upstream/send-watch.js';
 import type { HealthTracker } from './health.js';
 import { Deadline } from './deadline.js';
 import type { AttemptRecord, RouterObserver, RouterOptions, RunContext } from './router-types.js';
@@ -216,8 +216,7 @@ export class Router {
         previous = target;
         tried.add(target);
 
-        const controller = new AbortController();
-        watchSends(controller.signal);
+        const controller = new AttemptController();
         total.bind(controller);
         const detach = () => total.unbind(controller);
         const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, target.provider);

@@ -10,6 +10,8 @@ interface SendWatch {
   /** Epoch ms when written to a socket; 0 until then. */
   sentAt: number;
   onSent: (() => void) | undefined;
+  /** Set while a queued request is raced against the attempt's end (settleOnAbortWhileQueued). */
+  onAbort: (() => void) | undefined;
 }
 
 /** Keyed by the attempt's abort signal, which every adapter passes through to sendUpstream unchanged. */
@@ -17,7 +19,23 @@ const watches = new WeakMap<AbortSignal, SendWatch>();
 
 /** Start tracking the upstream requests made under this signal (one attempt's). */
 export function watchSends(signal: AbortSignal): void {
-  if (!watches.has(signal)) watches.set(signal, { dispatched: false, sentAt: 0, onSent: undefined });
+  if (!watches.has(signal)) watches.set(signal, { dispatched: false, sentAt: 0, onSent: undefined, onAbort: undefined });
+}
+
+/**
+ * One attempt's controller, its sends watched. Its abort() tells a request still queued in the pool at once, where an
+ * 'abort' listener added and removed on the signal for every request showed in profiles (EventTarget's bookkeeping).
+ */
+export class AttemptController extends AbortController {
+  constructor() {
+    super();
+    watchSends(this.signal);
+  }
+
+  override abort(reason?: unknown): void {
+    super.abort(reason);
+    watches.get(this.signal)?.onAbort?.();
+  }
 }
 
 function markSent(watch: SendWatch): void {
@@ -28,10 +46,8 @@ function markSent(watch: SendWatch): void {
   onSent?.();
 }
 
-type AnyHandler = Dispatcher.DispatchHandler & {
-  onConnect?: (...args: unknown[]) => unknown;
-  onRequestStart?: (...args: unknown[]) => unknown;
-};
+/** The hook undici calls right before writing a request: onRequestStart(controller, context), or onConnect(abort, context). */
+type StartHook = (this: unknown, first: unknown, second: unknown) => unknown;
 
 /**
  * Makes a dispatcher report when watched requests are written. undici calls a handler's onConnect (onRequestStart
@@ -46,13 +62,14 @@ export function reportSends<D extends Dispatcher>(dispatcher: D): D {
     const watch = signal ? watches.get(signal) : undefined;
     if (watch) {
       watch.dispatched = true;
-      const h = handler as AnyHandler;
+      const h = handler as unknown as Record<'onRequestStart' | 'onConnect', StartHook | undefined>;
       const key = typeof h.onRequestStart === 'function' ? 'onRequestStart' : 'onConnect';
       const original = h[key];
-      h[key] = function (this: unknown, ...args: unknown[]) {
+      // Fixed arity (both APIs pass two arguments): a rest parameter and apply() per request cost more.
+      h[key] = function (this: unknown, first: unknown, second: unknown) {
         // An attempt aborted while queued reaches here only to be cancelled, unwritten: it never left.
         if (!signal!.aborted) markSent(watch);
-        return original?.apply(this, args);
+        return original?.call(this, first, second);
       };
     }
     return dispatch(opts, handler);
@@ -68,18 +85,22 @@ export function reportSends<D extends Dispatcher>(dispatcher: D): D {
 export function settleOnAbortWhileQueued<T>(signal: AbortSignal | undefined, pending: Promise<T>, discard: (late: T) => void): Promise<T> {
   const watch = signal ? watches.get(signal) : undefined;
   if (!signal || !watch || !watch.dispatched || watch.sentAt !== 0) return pending;
+  const aborted = () => signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+  if (signal.aborted) {
+    void pending.then(discard, () => undefined);
+    return Promise.reject(aborted());
+  }
+  // Only an AttemptController's abort() calls onAbort: a watched signal is always one's (router.ts).
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    watch.onAbort = () => reject(aborted());
     pending.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        watch.onAbort = undefined;
         if (signal.aborted) discard(value);
         else resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        watch.onAbort = undefined;
         reject(err);
       },
     );

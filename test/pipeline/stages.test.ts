@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/deps.js';
 import { GatewayError } from '../../src/errors.js';
 import { Exchange } from '../../src/pipeline/exchange.js';
+import { rawHeaderTarget } from '../../src/pipeline/headers.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Stage } from '../../src/pipeline/stage.js';
 import { makeCompletion } from '../../src/providers/chunks.js';
@@ -15,7 +16,7 @@ import { makeCompletion } from '../../src/providers/chunks.js';
 function exchange(): Exchange {
   const raw = new IncomingMessage(new Socket());
   const req = { id: 'req-1', raw, headers: {}, gatewayKeyId: 'key_1' } as unknown as FastifyRequest;
-  return new Exchange(req, new ServerResponse(raw), { endpoint: '/v1/chat/completions', work: { kind: 'chat', request: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } }, sessionId: undefined });
+  return new Exchange(req, rawHeaderTarget(new ServerResponse(raw)), { endpoint: '/v1/chat/completions', work: { kind: 'chat', request: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } }, sessionId: undefined });
 }
 
 function tracing(name: string, log: string[], enter?: (x: Exchange) => void | Promise<void>): Stage {

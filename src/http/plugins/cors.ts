@@ -31,20 +31,20 @@ export function createCorsHook(origins: string[]) {
     const origin = req.headers.origin;
     if (typeof origin !== 'string' || origin === '') return undefined;
     // The answer depends on Origin whenever it is not a blanket '*': caches must key on it.
-    if (!any) reply.raw.setHeader('vary', 'Origin');
+    if (!any) reply.header('vary', 'Origin');
     if (!any && !allowed.has(normalize(origin))) return undefined;
-    // On the raw response, so streamed replies (written with writeHead) carry them too.
-    reply.raw.setHeader('access-control-allow-origin', any ? '*' : origin);
+    // On the reply: SseWriter.open carries its headers to a stream's writeHead.
+    reply.header('access-control-allow-origin', any ? '*' : origin);
     const requestedMethod = req.headers['access-control-request-method'];
     if (req.method === 'OPTIONS' && typeof requestedMethod === 'string') {
       const requestedHeaders = req.headers['access-control-request-headers'];
-      reply.raw.setHeader('access-control-allow-methods', ALLOW_METHODS);
+      reply.header('access-control-allow-methods', ALLOW_METHODS);
       // Echoing what was asked lets SDKs add their own headers (x-stainless-*, openai-beta) without a config change.
-      reply.raw.setHeader('access-control-allow-headers', typeof requestedHeaders === 'string' && requestedHeaders ? requestedHeaders : DEFAULT_ALLOW_HEADERS);
-      reply.raw.setHeader('access-control-max-age', PREFLIGHT_MAX_AGE_S);
+      reply.header('access-control-allow-headers', typeof requestedHeaders === 'string' && requestedHeaders ? requestedHeaders : DEFAULT_ALLOW_HEADERS);
+      reply.header('access-control-max-age', PREFLIGHT_MAX_AGE_S);
       return reply.status(204).send();
     }
-    reply.raw.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
+    reply.header('access-control-expose-headers', EXPOSE_HEADERS);
     return undefined;
   };
 }

@@ -3,10 +3,9 @@
 // 429 rate_limit_exceeded with Retry-After, before any upstream is called. The pipeline's limits stage applies it
 // to proxied requests; this plugin's hook to the other keyed routes (model lists, history). Both use the same
 // bucket, so a caller has one budget whichever route it calls.
-import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { writeRateLimitHeaders, writeRetryAfterMs } from '../../pipeline/headers.js';
+import { writeRateLimitHeaders, writeRetryAfterMs, type HeaderTarget } from '../../pipeline/headers.js';
 import type { BucketSpec, StatePort } from '../../state/port.js';
 import { sharedHooks } from './shared-hooks.js';
 
@@ -42,11 +41,11 @@ export class RequestRateLimit {
   }
 
   /** Takes one request for this caller: sets OpenAI's x-ratelimit-* headers, throws the 429 when over. */
-  async check(keyId: string | undefined, ip: string, res: ServerResponse): Promise<void> {
+  async check(keyId: string | undefined, ip: string, out: HeaderTarget): Promise<void> {
     const decision = await this.take(keyId ?? `ip:${ip}`);
-    writeRateLimitHeaders(res, { limit: this.perMinute, remaining: decision.remaining, resetMs: decision.resetMs }, undefined);
+    writeRateLimitHeaders(out, { limit: this.perMinute, remaining: decision.remaining, resetMs: decision.resetMs }, undefined);
     if (decision.allowed) return;
-    writeRetryAfterMs(res, decision.retryAfterMs);
+    writeRetryAfterMs(out, decision.retryAfterMs);
     throw new GatewayError({
       status: 429,
       type: 'rate_limit_error',
@@ -67,5 +66,5 @@ export function requestRateLimit(state: StatePort, perMinute: number): RequestRa
 export const rateLimitPlugin = sharedHooks(async (scope: FastifyInstance, opts: { limit: RequestRateLimit | undefined }) => {
   const limit = opts.limit;
   if (!limit) return;
-  scope.addHook('onRequest', (req: FastifyRequest, reply) => limit.check(req.gatewayKeyId, req.ip, reply.raw));
+  scope.addHook('onRequest', (req: FastifyRequest, reply) => limit.check(req.gatewayKeyId, req.ip, reply));
 });

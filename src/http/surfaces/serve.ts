@@ -29,7 +29,7 @@ export async function serveChat(pipeline: Pipeline, surface: Surface, endpoint: 
  * `relayable: false` keeps the request on the bridge even when a deployment speaks the dialect natively.
  */
 export async function serveParsed(pipeline: Pipeline, surface: Surface, parsed: ParsedRequest, endpoint: string, req: FastifyRequest, reply: FastifyReply, relayable = true): Promise<FastifyReply> {
-  const x = new Exchange(req, reply.raw, {
+  const x = new Exchange(req, reply, {
     endpoint,
     work: { kind: parsed.stream ? 'stream' : 'chat', request: parsed.chat },
     sessionId: parsed.sessionId,

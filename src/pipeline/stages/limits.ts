@@ -48,14 +48,14 @@ function usedBy(x: Exchange): { tokens: number; costUsd: number } {
 
 async function admit(deps: Deps, enforcer: Enforcer, x: Exchange, plan: Plan): Promise<void> {
   const admission = await enforcer.admit(plan, demandOf(deps, x, plan.budgeted));
-  writeRateLimitHeaders(x.res, admission.requests, admission.tokens);
+  writeRateLimitHeaders(x.reply, admission.requests, admission.tokens);
   const refusal = admission.refusal;
   if (!refusal) {
     x.admission = admission;
     return;
   }
   deps.metrics.limitRefusals.inc({ reason: refusal.reason });
-  if (refusal.retryAfterMs !== undefined) writeRetryAfterMs(x.res, refusal.retryAfterMs);
+  if (refusal.retryAfterMs !== undefined) writeRetryAfterMs(x.reply, refusal.retryAfterMs);
   throw refusal.error;
 }
 
@@ -68,7 +68,7 @@ export function limitsStage(deps: Deps): Stage | undefined {
     name: 'limits',
     enter(x) {
       const principal = x.principal;
-      if (!principal) return staticLimit?.check(x.keyId, x.req.ip, x.res);
+      if (!principal) return staticLimit?.check(x.keyId, x.req.ip, x.reply);
       const plan = enforcer?.planOf(principal);
       if (enforcer && plan) return admit(deps, enforcer, x, plan);
     },

@@ -41,7 +41,7 @@ export const registerEmbeddings: SurfaceRoutes = (scope: FastifyInstance, { pipe
   };
   scope.post('/v1/embeddings', { schema }, async (req, reply) => {
     const request = parseOrThrow(embeddingsRequestSchema, req.body);
-    const x = new Exchange(req, reply.raw, { endpoint: '/v1/embeddings', work: { kind: 'embeddings', request }, sessionId: undefined });
+    const x = new Exchange(req, reply, { endpoint: '/v1/embeddings', work: { kind: 'embeddings', request }, sessionId: undefined });
     return inRequestedEncoding(await pipeline.embeddings(x), request.encoding_format);
   });
 };

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { GatewayError, toGatewayError } from '../../../errors.js';
 import { Exchange } from '../../../pipeline/exchange.js';
+import { rawHeaderTarget } from '../../../pipeline/headers.js';
 import { createAuthHook, presentedKey } from '../../plugins/auth.js';
 import type { SurfaceDeps } from '../serve.js';
 import { sessionContext } from '../simple/session-context.js';
@@ -86,7 +87,7 @@ export function registerWebSocket(scope: FastifyInstance, { deps, pipeline }: Su
           const earlier = await sessionContext(deps, req.gatewayKeyId, sessionId);
           if (earlier.length > 0) parsed.chat.messages = [...earlier, ...parsed.chat.messages];
           if (socket.readyState !== socket.OPEN) return;
-          const x = new Exchange(turnReq, res, { endpoint: '/ws', work: { kind: 'stream', request: parsed.chat }, sessionId });
+          const x = new Exchange(turnReq, rawHeaderTarget(res), { endpoint: '/ws', work: { kind: 'stream', request: parsed.chat }, sessionId });
           await pipeline.stream(x, surface, parsed, writer);
         } catch (err) {
           if (socket.readyState === socket.OPEN) socket.send(errorMessage(toGatewayError(err), deps.redact));
