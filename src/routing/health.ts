@@ -48,6 +48,8 @@ const EVICTION_SCAN = 64;
 export class HealthTracker {
   /** Insertion order is recency: a deployment is moved to the end each time a request takes it. */
   private readonly deployments = new Map<string, Deployment>();
+  /** The key last set at the Map's recent end (by a touch or a creation). */
+  private mostRecent: string | undefined;
   private readonly probes = new Map<string, ProbeResult>();
   private readonly probeHistory = new Map<string, ProbeResult[]>();
   private readonly trips: number[] = [];
@@ -73,11 +75,15 @@ export class HealthTracker {
     const key = `${provider}/${model}`;
     let d = this.deployments.get(key);
     if (d && touch) {
+      // Already the most recent (one busy deployment): a delete and set per request left the Map rehashing.
+      if (key === this.mostRecent) return d;
       this.deployments.delete(key);
       this.deployments.set(key, d);
+      this.mostRecent = key;
     } else if (!d) {
       d = { breaker: new CircuitBreaker(this.settings, this.now), latencyEwmaMs: undefined };
       this.deployments.set(key, d);
+      this.mostRecent = key;
       if (this.deployments.size > this.maxDeployments) this.evict();
     }
     return d;
