@@ -94,17 +94,26 @@ export function settleOnAbortWhileQueued<T>(signal: AbortSignal | undefined, pen
     void pending.then(discard, () => undefined);
     return Promise.reject(aborted());
   }
-  // Only an AttemptController's abort() calls onAbort: a watched signal is always one's (router.ts).
+  // Only an AttemptController's abort() calls onAbort: a watched signal is always one's (router.ts). Races of two
+  // sends queued at once under one attempt chain, each leaving the slot as it found it.
   return new Promise<T>((resolve, reject) => {
-    watch.onAbort = () => reject(aborted());
+    const previous = watch.onAbort;
+    const mine = () => {
+      previous?.();
+      reject(aborted());
+    };
+    watch.onAbort = mine;
+    const done = () => {
+      if (watch.onAbort === mine) watch.onAbort = previous;
+    };
     pending.then(
       (value) => {
-        watch.onAbort = undefined;
+        done();
         if (signal.aborted) discard(value);
         else resolve(value);
       },
       (err: unknown) => {
-        watch.onAbort = undefined;
+        done();
         reject(err);
       },
     );
