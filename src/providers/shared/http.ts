@@ -73,8 +73,9 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       }
       return res;
     },
+    // One frame, not json → readJson: each suspended async level is held for the whole upstream wait.
     async json(call) {
-      return readJson(await send(call));
+      return safeJsonParse(await readText(await send(call), provider));
     },
   };
 }
