@@ -89,9 +89,9 @@ export function pairedMarkdown(paired: readonly PairedResult[]): string[] {
   const first = paired[0]!;
   const out = [
     '',
-    '## Interleaved against the same gateway\'s baseline',
+    '## Interleaved against a baseline',
     '',
-    `Each case and its baseline in ${first.rounds} alternating ${first.seconds} s windows at ${first.connections} connections on one process (the order flipped each round): the figures to read against the goals, since single scenarios minutes apart swing by ±30 % on this machine.`,
+    `Each case and its baseline in ${first.rounds} alternating ${first.seconds} s windows at ${first.connections} connections on one process (the order flipped each round; chat against the floor: the floor in a process of its own beside the gateway): the figures to read against the goals, since single scenarios minutes apart swing by ±30 % on this machine.`,
     '',
     '| target | case | baseline | mode | req/s ratio (median; per round) | +p99 ms (median) | CPU ms/req (baseline / case) | goal (issue) | met |',
     '|---|---|---|---|---|--:|--:|---|:-:|',

@@ -5,14 +5,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CASES, caseRef, type Group, parseGroups, plan, type PlannedRun, type Reach } from './cases.js';
+import { CASES, caseNamed, caseRef, type Group, parseGroups, plan, type PlannedRun, type Reach } from './cases.js';
 import { CHAT, type Endpoint, verify } from './checks.js';
 import { createVirtualKey, governedEnv } from './governance.js';
 import { runLoad } from './load.js';
 import { median, pairedMarkdown, pairSide, runPaired, type PairedResult } from './paired.js';
 import { installCleanup, type Managed, readSystemBusyMs, startFakeUpstream, stopAll, stopProcess } from './processes.js';
 import { renderSvg } from './chart.js';
-import { type Mode, renderMarkdown, type RunMeta, type ScenarioResult, type TargetOutcome } from './report.js';
+import { type Goal, type Mode, renderMarkdown, type RunMeta, type ScenarioResult, type TargetOutcome } from './report.js';
 import { type Durations, runScenario, settledCount } from './scenario.js';
 import { type Context, skipReason, type Started, startTarget, TARGET_NAMES, type TargetName } from './targets.js';
 
@@ -85,7 +85,8 @@ function estimateSec(runs: Map<TargetName, PlannedRun[]>, d: RunDurations): numb
     for (const r of list) {
       sec += r.connections.length * (2 * (d.warmupSec + d.measureSec) + d.ttftSec);
       const interleaved = name.startsWith('gateway') && list.some((b) => b.case.name === r.case.comparedWith);
-      if (interleaved) sec += 2 * (4 + 2 * d.paired.rounds * d.paired.seconds);
+      const againstFloor = name.startsWith('gateway') && r.case.name === 'chat' && runs.has('floor');
+      if (interleaved || againstFloor) sec += 2 * (4 + 2 * d.paired.rounds * d.paired.seconds) + (againstFloor ? 5 : 0);
     }
   }
   return sec;
@@ -107,6 +108,7 @@ async function runProcess(
   results: ScenarioResult[],
   outcomes: TargetOutcome[],
   paired: PairedResult[],
+  withFloor: boolean,
 ): Promise<void> {
   const label = governed ? `${name} (governed)` : name;
   const outcome: TargetOutcome = { target: label, status: 'ok' };
@@ -151,6 +153,8 @@ async function runProcess(
         console.log(`[${label}] ${run.case.label} vs ${base.run.case.label || 'chat'} ${mode} interleaved: ${median(p.ratios).toFixed(2)}x, +p99 ${median(p.addedP99).toFixed(2)} ms`);
       }
     }
+    const chat = endpoints.find((e) => e.run.case.name === 'chat');
+    if (chat && withFloor && name.startsWith('gateway')) requests += await chatAgainstFloor(label, target, chat.endpoint, ctx, durations, paired);
   } catch (err) {
     outcome.status = 'failed';
     outcome.message = (err as Error).message;
@@ -162,6 +166,34 @@ async function runProcess(
     });
     if (rows !== undefined) outcome.logTotal = { rows, requests };
   }
+}
+
+/** Issue 10's reading: the gateway within the spread the floor ratios had on 2026-12-01. */
+const FLOOR_GOALS: Record<Mode, Goal> = {
+  json: { text: '0.52–0.77× the floor, as on 2026-12-01 (issue 10)', minRatio: 0.52 },
+  stream: { text: '0.56–0.58× the floor, as on 2026-12-01 (issue 10)', minRatio: 0.56 },
+};
+
+/**
+ * The chat case against the floor (a floor process started beside the gateway for it), interleaved: the floor
+ * scenarios run minutes earlier swing by more than the ratio asked for. Returns the requests it made.
+ */
+async function chatAgainstFloor(label: string, target: Started, chat: Endpoint, ctx: Context, durations: RunDurations, paired: PairedResult[]): Promise<number> {
+  const floor = await startTarget('floor', ctx);
+  let sent = 0;
+  try {
+    const floorChat = caseNamed('chat').endpoint('floor', floor.reach);
+    if (typeof floorChat === 'string') throw new Error(floorChat);
+    for (const mode of ['json', 'stream'] as Mode[]) {
+      const p = await runPaired(pairSide('floor', floorChat, mode, floor.proc.pid), pairSide('chat', chat, mode, target.proc.pid), { target: label, mode, goal: FLOOR_GOALS[mode], ...durations.paired });
+      paired.push(p);
+      sent += p.sent;
+      console.log(`[${label}] chat vs floor ${mode} interleaved: ${median(p.ratios).toFixed(2)}x, +p99 ${median(p.addedP99).toFixed(2)} ms`);
+    }
+  } finally {
+    await floor.stop();
+  }
+  return sent;
 }
 
 async function main(): Promise<number> {
@@ -209,7 +241,7 @@ async function main(): Promise<number> {
     // Governed cases need a gateway started with Redis and keys: a process of their own.
     for (const governed of [false, true]) {
       const part = planned.filter((r) => (r.case.governed ?? false) === governed);
-      if (part.length > 0) await runProcess(name, governed, part, ctx, upstream, durations, results, outcomes, paired);
+      if (part.length > 0) await runProcess(name, governed, part, ctx, upstream, durations, results, outcomes, paired, args.targets.includes('floor'));
     }
   }
   await stopProcess(upstream);
