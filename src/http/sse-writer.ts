@@ -47,9 +47,10 @@ export class SseWriter implements StreamWriter {
    */
   open(): void {
     this.reply.hijack();
-    this.res.writeHead(200, { ...this.ownHeaders(), ...(wantsClose(this.reply.request.headers.connection) ? SSE_CLOSE_HEADERS : SSE_HEADERS) });
+    this.res.writeHead(200, Object.assign(this.ownHeaders(), wantsClose(this.reply.request.headers.connection) ? SSE_CLOSE_HEADERS : SSE_HEADERS));
   }
 
+  /** A fresh object (Fastify copies them): the SSE headers are merged into it, not into another copy. */
   private ownHeaders(): OutgoingHttpHeaders {
     return this.reply.getHeaders() as OutgoingHttpHeaders;
   }
@@ -58,7 +59,7 @@ export class SseWriter implements StreamWriter {
   openRelay(contentType: string): void {
     this.reply.hijack();
     const own = this.ownHeaders();
-    this.res.writeHead(200, contentType.includes('text/event-stream') ? { ...own, ...SSE_HEADERS, 'content-type': contentType } : { ...own, 'content-type': contentType });
+    this.res.writeHead(200, Object.assign(own, contentType.includes('text/event-stream') ? SSE_HEADERS : undefined, { 'content-type': contentType }));
   }
 
   /** An upstream's bytes as they came (a pass-through): written at once, a promise only when the socket is full. */

@@ -47,7 +47,7 @@ export class LogWriter {
     if (this.spill && this.spill.count() > 0) this.log.info({ spilled: this.spill.count(), file: this.spill.path }, 'replaying spilled log entries');
     this.timer = setInterval(() => {
       this.keepUnsavedBounded();
-      void this.flush(false, false);
+      void this.flush(false, 'batches');
     }, options.flushIntervalMs ?? 100);
     this.timer.unref();
   }
@@ -75,7 +75,7 @@ export class LogWriter {
     if (this.queue.length === 0) this.progressAt = Date.now();
     this.queue.push(entry);
     if (this.queue.length >= this.unsavedLimit) this.keepUnsavedBounded();
-    if (this.queue.length >= this.batchSize && !this.flushing) void this.flush(false, false);
+    if (this.queue.length >= this.batchSize && !this.flushing) void this.flush(false, 'batches');
   }
 
   /** While the store is not taking entries, moves what is beyond the bound (in chunks) to the spill file. */
@@ -87,12 +87,14 @@ export class LogWriter {
 
   /**
    * Writes what is queued (and spilled) now, unless a backoff after a failure is still running. Never rejects.
-   * `all: false` (the timer, a full batch queued) writes one batch and then only full ones: at one connection the loop
-   * otherwise chased each write with the two or three rows that had arrived meanwhile (measured: 3,763 statements for
-   * 11,958 rows in 8 s), and each statement's rollup folds cost Postgres as much as its rows.
+   * 'all' writes until the queue is empty. 'batches' (the timer's, a full queue's) writes one batch and then only full
+   * ones: at one connection writing until empty chased each write with the two or three rows that had arrived
+   * meanwhile (measured: 3,763 statements for 11,958 rows in 8 s), and each statement's rollup folds cost Postgres as
+   * much as its rows.
    */
-  flush(force = false, all = true): Promise<void> {
-    if (this.flushing) return all && !this.flushingAll ? this.flushing.then(() => this.flush(force, all)) : this.flushing;
+  flush(force = false, until: 'all' | 'batches' = 'all'): Promise<void> {
+    const all = until === 'all';
+    if (this.flushing) return all && !this.flushingAll ? this.flushing.then(() => this.flush(force, until)) : this.flushing;
     if (!force && Date.now() < this.nextAttemptAt) return Promise.resolve();
     this.flushingAll = all;
     this.flushing = this.drain(all)

@@ -75,7 +75,7 @@ export class HealthTracker {
     const key = `${provider}/${model}`;
     let d = this.deployments.get(key);
     if (d && touch) {
-      // Already the most recent (one busy deployment): a delete and set per request left the Map rehashing.
+      // Already the most recent (one busy deployment): no Map delete and set on every request.
       if (key === this.mostRecent) return d;
       this.deployments.delete(key);
       this.deployments.set(key, d);

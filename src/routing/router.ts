@@ -51,6 +51,12 @@ const speaks = (provider: Provider, dialect: string) => provider.passthrough !==
 
 const defaultSleep = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal });
 
+/** A plan split for a dialect: the deployments speaking it (relayed) and the others (translated, the fallback). */
+export interface RelaySplit {
+  native: RoutePlan;
+  translated: RoutePlan | undefined;
+}
+
 export class Router {
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -132,7 +138,7 @@ export class Router {
    * natively (translate for all); else the deployments that do (relayed), and the others (translated, tried only
    * when every native one failed, so a mixed plan keeps its fallback).
    */
-  relayPlan(dialect: string, plan: RoutePlan): { native: RoutePlan; translated: RoutePlan | undefined } | undefined {
+  relayPlan(dialect: string, plan: RoutePlan): RelaySplit | undefined {
     const native: Target[] = [];
     const translated: Target[] = [];
     for (const target of plan.targets) {

@@ -17,7 +17,7 @@ interface SendWatch {
 /** Kept on the attempt's abort signal, which every adapter passes through to sendUpstream unchanged. */
 const WATCH = Symbol('sendWatch');
 type Watched = AbortSignal & { [WATCH]?: SendWatch };
-/** On the signal itself rather than in a WeakMap: a WeakMap entry per request cost ~2 µs (ephemeron bookkeeping). */
+/** On the signal itself rather than in a WeakMap: watchSends' WeakMap set showed ~2 µs a request in profiles. */
 const watchOf = (signal: AbortSignal): SendWatch | undefined => (signal as Watched)[WATCH];
 
 /** Start tracking the upstream requests made under this signal (one attempt's). */

@@ -4,7 +4,7 @@
 // others are the fallback, translated.
 import { GatewayError } from '../../errors.js';
 import type { RoutePlan } from '../../routing/resolve.js';
-import type { Router, RunContext } from '../../routing/router.js';
+import type { RelaySplit, Router, RunContext } from '../../routing/router.js';
 import type { Exchange } from '../exchange.js';
 import { flatHeaders } from '../headers.js';
 import type { Stage } from '../stage.js';
@@ -23,7 +23,7 @@ export function routeStage(router: Router): Stage {
   };
 }
 
-async function relayed(router: Router, x: Exchange, split: NonNullable<ReturnType<Router['relayPlan']>>, run: RunContext): Promise<void> {
+async function relayed(router: Router, x: Exchange, split: RelaySplit, run: RunContext): Promise<void> {
   const startedAt = Date.now();
   try {
     x.relay = await router.passthrough(x.dialect!, x.req.body as Record<string, unknown>, flatHeaders(x.req.headers), split.native, run);
