@@ -25,11 +25,32 @@ export class Pipeline {
     private readonly running: InFlight = new InFlight(),
   ) {}
 
+  // Each entry point is one async frame around the stages: a frame per level stays suspended, on the heap, for the
+  // whole upstream wait of every request in flight.
+
   /** Undefined when the request was relayed untranslated (a native pass-through): the writer sent the answer. */
   async chat(x: Exchange, surface?: Surface, parsed?: ParsedRequest, writer?: SseWriter): Promise<ChatCompletion | undefined> {
     this.running.add(x.client);
     try {
-      return await this.answer(x, surface, parsed, writer);
+      await this.enter(x);
+      if (x.relay) return void (await this.relayed(x, surface!, parsed!, writer!));
+      const completion = x.completion!;
+      const latencyMs = x.elapsed();
+      const overheadMs = x.overheadAt(latencyMs);
+      const choice = completion.choices[0];
+      this.finish(x, overheadMs, {
+        provider: x.target?.provider,
+        model: x.target?.model,
+        status: 200,
+        finishReason: choice?.finish_reason,
+        content: choice?.message.content,
+        toolCalls: choice?.message.tool_calls ?? undefined,
+        usage: completion.usage,
+        latencyMs,
+        overheadMs,
+        costUsd: undefined,
+      });
+      return completion;
     } finally {
       this.running.delete(x.client);
     }
@@ -38,7 +59,13 @@ export class Pipeline {
   async embeddings(x: Exchange): Promise<EmbeddingsResponse> {
     this.running.add(x.client);
     try {
-      return await this.embed(x);
+      await this.enter(x);
+      const response = x.embeddings!;
+      const latencyMs = x.elapsed();
+      const overheadMs = x.overheadAt(latencyMs);
+      const usage = { prompt_tokens: response.usage.prompt_tokens, completion_tokens: 0, total_tokens: response.usage.total_tokens };
+      this.finish(x, overheadMs, { provider: x.target?.provider, model: x.target?.model, status: 200, usage, latencyMs, overheadMs, costUsd: undefined });
+      return response;
     } finally {
       this.running.delete(x.client);
     }
@@ -48,112 +75,76 @@ export class Pipeline {
   async stream(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: StreamWriter): Promise<void> {
     this.running.add(x.client);
     try {
-      await this.pump(x, surface, parsed, writer);
+      await this.enter(x);
+      if (x.relay) {
+        // Only an HTTP surface relays an upstream's own bytes; no dialect a WebSocket speaks has a native upstream.
+        if (writer instanceof SseWriter) return this.relayed(x, surface, parsed, writer);
+        throw toGatewayError(new Error(`${surface.name}: a relayed answer needs an HTTP stream`));
+      }
+      const handle = x.stream!;
+      const { target } = handle;
+      const assembler = new StreamAssembler();
+      const ttftMs = x.elapsed();
+      const overheadMs = x.overheadAt(ttftMs);
+      this.deps.metrics.ttft.observe({ provider: target.provider, model: target.model }, ttftMs / 1000);
+      writeGatewayHeaders(x, overheadMs);
+      const renderer = surface.openStream(renderContext(x, parsed));
+      writer.open();
+      const preamble = renderer.start();
+      if (preamble !== '') void writer.write(preamble);
+      const includeUsage = parsed.includeUsage;
+      let failure: GatewayError | undefined;
+      try {
+        let next: IteratorResult<ChatStreamEvent> = { done: false, value: handle.first };
+        while (!next.done) {
+          const event = next.value;
+          assembler.add(event.chunk);
+          // The usage-only chunk goes to the client only when it asked for it; we always ask upstream, to log usage.
+          if (includeUsage || event.chunk.choices.length > 0) {
+            const text = renderer.chunk(event);
+            if (text !== '') {
+              const drained = writer.write(text);
+              if (drained) await drained;
+            }
+          }
+          if (x.client.aborted) throw endedBy(x.client);
+          const ready = handle.buffered();
+          next = ready ? { done: false, value: ready } : await handle.rest.next();
+        }
+      } catch (err) {
+        failure = x.client.aborted ? endedBy(x.client, target.provider) : toGatewayError(err, target.provider);
+      }
+      handle.finish(failure);
+      if (failure && !isClientClosed(failure)) {
+        this.deps.metrics.streamErrors.inc({ provider: target.provider, model: target.model });
+        void writer.write(renderer.error(failure, this.deps.redact));
+      }
+      // After an error the stream ends without the dialect's clean end, so no client mistakes it for a whole answer.
+      writer.end(failure ? undefined : renderer.end());
+      x.error = failure;
+      const toolCalls = assembler.tools();
+      // Cut before the usage chunk (by the client or the upstream): billed for what was generated.
+      const billed = assembler.usage ?? estimatedUsage(x.context.request, toolCalls ? assembler.content + JSON.stringify(toolCalls) : assembler.content);
+      x.outcome = {
+        provider: target.provider,
+        model: target.model,
+        status: failure ? failure.status : 200,
+        finishReason: assembler.finishReason,
+        content: assembler.content,
+        toolCalls,
+        usage: assembler.usage,
+        costUsd: exchangeCost(this.deps.prices, this.deps.registry, target.provider, target.model, billed),
+        latencyMs: x.elapsed(),
+        ttftMs,
+        overheadMs,
+        partial: failure !== undefined,
+        error: failure?.message,
+        errorCode: failure?.code,
+      };
+      this.leave(x);
     } finally {
       this.running.delete(x.client);
     }
-  }
-
-  private async answer(x: Exchange, surface?: Surface, parsed?: ParsedRequest, writer?: SseWriter): Promise<ChatCompletion | undefined> {
-    await this.enter(x);
-    if (x.relay) return void (await this.relayed(x, surface!, parsed!, writer!));
-    const completion = x.completion!;
-    const latencyMs = x.elapsed();
-    const overheadMs = x.overheadAt(latencyMs);
-    const choice = completion.choices[0];
-    this.finish(x, overheadMs, {
-      provider: x.target?.provider,
-      model: x.target?.model,
-      status: 200,
-      finishReason: choice?.finish_reason,
-      content: choice?.message.content,
-      toolCalls: choice?.message.tool_calls ?? undefined,
-      usage: completion.usage,
-      latencyMs,
-      overheadMs,
-      costUsd: undefined,
-    });
-    return completion;
-  }
-
-  private async embed(x: Exchange): Promise<EmbeddingsResponse> {
-    await this.enter(x);
-    const response = x.embeddings!;
-    const latencyMs = x.elapsed();
-    const overheadMs = x.overheadAt(latencyMs);
-    const usage = { prompt_tokens: response.usage.prompt_tokens, completion_tokens: 0, total_tokens: response.usage.total_tokens };
-    this.finish(x, overheadMs, { provider: x.target?.provider, model: x.target?.model, status: 200, usage, latencyMs, overheadMs, costUsd: undefined });
-    return response;
-  }
-
-  private async pump(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: StreamWriter): Promise<void> {
-    await this.enter(x);
-    if (x.relay) {
-      // Only an HTTP surface relays an upstream's own bytes; no dialect a WebSocket speaks has a native upstream.
-      if (writer instanceof SseWriter) return this.relayed(x, surface, parsed, writer);
-      throw toGatewayError(new Error(`${surface.name}: a relayed answer needs an HTTP stream`));
-    }
-    const handle = x.stream!;
-    const { target } = handle;
-    const assembler = new StreamAssembler();
-    const ttftMs = x.elapsed();
-    const overheadMs = x.overheadAt(ttftMs);
-    this.deps.metrics.ttft.observe({ provider: target.provider, model: target.model }, ttftMs / 1000);
-    writeGatewayHeaders(x, overheadMs);
-    const renderer = surface.openStream(renderContext(x, parsed));
-    writer.open();
-    const preamble = renderer.start();
-    if (preamble !== '') void writer.write(preamble);
-    const includeUsage = parsed.includeUsage;
-    let failure: GatewayError | undefined;
-    try {
-      let next: IteratorResult<ChatStreamEvent> = { done: false, value: handle.first };
-      while (!next.done) {
-        const event = next.value;
-        assembler.add(event.chunk);
-        // The usage-only chunk goes to the client only when it asked for it; we always ask upstream, to log usage.
-        if (includeUsage || event.chunk.choices.length > 0) {
-          const text = renderer.chunk(event);
-          if (text !== '') {
-            const drained = writer.write(text);
-            if (drained) await drained;
-          }
-        }
-        if (x.client.aborted) throw endedBy(x.client);
-        const ready = handle.buffered();
-        next = ready ? { done: false, value: ready } : await handle.rest.next();
-      }
-    } catch (err) {
-      failure = x.client.aborted ? endedBy(x.client, target.provider) : toGatewayError(err, target.provider);
-    }
-    handle.finish(failure);
-    if (failure && !isClientClosed(failure)) {
-      this.deps.metrics.streamErrors.inc({ provider: target.provider, model: target.model });
-      void writer.write(renderer.error(failure, this.deps.redact));
-    }
-    // After an error the stream ends without the dialect's clean end, so no client mistakes it for a whole answer.
-    writer.end(failure ? undefined : renderer.end());
-    x.error = failure;
-    const toolCalls = assembler.tools();
-    // Cut before the usage chunk (by the client or the upstream): billed for what was generated.
-    const billed = assembler.usage ?? estimatedUsage(x.context.request, toolCalls ? assembler.content + JSON.stringify(toolCalls) : assembler.content);
-    x.outcome = {
-      provider: target.provider,
-      model: target.model,
-      status: failure ? failure.status : 200,
-      finishReason: assembler.finishReason,
-      content: assembler.content,
-      toolCalls,
-      usage: assembler.usage,
-      costUsd: exchangeCost(this.deps.prices, this.deps.registry, target.provider, target.model, billed),
-      latencyMs: x.elapsed(),
-      ttftMs,
-      overheadMs,
-      partial: failure !== undefined,
-      error: failure?.message,
-      errorCode: failure?.code,
-    };
-    this.leave(x);
   }
 
   private async relayed(x: Exchange, surface: Surface, parsed: ParsedRequest, writer: SseWriter): Promise<void> {

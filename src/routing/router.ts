@@ -178,32 +178,11 @@ export class Router {
     );
   }
 
+  /** One frame for the whole run (a frame per level stays suspended for the upstream wait of every request). */
   private async run<T>(filter: TargetFilter, plan: RoutePlan, ctx: RunContext, call: Call<T>): Promise<Attempted<T>> {
     const settings = plan.settings;
     const candidates = this.candidates(filter, plan);
     const total = new Deadline(ctx.signal, settings.timeout_ms);
-    try {
-      const attempted = await this.attempt(candidates, plan, ctx, total, call);
-      const detachAttempt = attempted.detach;
-      attempted.detach = () => {
-        detachAttempt();
-        total.dispose();
-      };
-      return attempted;
-    } catch (err) {
-      total.dispose();
-      throw err;
-    }
-  }
-
-  private async attempt<T>(
-    candidates: Array<{ target: Target; provider: Provider }>,
-    plan: RoutePlan,
-    ctx: RunContext,
-    total: Deadline,
-    call: Call<T>,
-  ): Promise<Attempted<T>> {
-    const settings = plan.settings;
     const deadline = total.endsAt;
     const dead = new Set<Target>();
     const tried = new Set<Target>();
@@ -211,80 +190,92 @@ export class Router {
     let previous: Target | undefined;
     let failedAt: { target: Target; at: number } | undefined;
 
-    for (let round = 0; round <= settings.retries; round++) {
-      let waitMs = 0;
-      for (const { target, provider } of candidates) {
-        if (dead.has(target)) continue;
-        if (total.ended) throw this.classify(undefined, undefined, ctx, total);
-        if (!this.health.tryAcquire(target.provider, target.model)) continue;
-        if (tried.has(target)) this.observer.retry?.(target);
-        else if (previous) this.observer.fallback?.(previous, target);
-        previous = target;
-        tried.add(target);
+    try {
+      for (let round = 0; round <= settings.retries; round++) {
+        let waitMs = 0;
+        for (const { target, provider } of candidates) {
+          if (dead.has(target)) continue;
+          if (total.ended) throw this.classify(undefined, undefined, ctx, total);
+          if (!this.health.tryAcquire(target.provider, target.model)) continue;
+          if (tried.has(target)) this.observer.retry?.(target);
+          else if (previous) this.observer.fallback?.(previous, target);
+          previous = target;
+          tried.add(target);
 
-        const controller = new AttemptController();
-        total.bind(controller);
-        const detach = () => total.unbind(controller);
-        const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, target.provider);
-        const startedAt = new Date();
-        const remaining = Math.max(1, deadline - Date.now());
-        const options: CallOptions = {
-          signal: controller.signal,
-          firstByteTimeoutMs: Math.min(settings.first_token_timeout_ms, remaining),
-          idleTimeoutMs: settings.idle_timeout_ms,
-        };
-        try {
-          const connectMs = plan.connectTimeoutOverrideMs;
-          const value =
-            connectMs === undefined
-              ? await call(provider, target, options, controller)
-              : await withConnectTimeout(Math.min(connectMs, remaining), () => call(provider, target, options, controller));
-          const upstreamMs = Date.now() - startedAt.getTime();
-          const record: AttemptRecord = { provider: target.provider, model: target.model, startedAt, latencyMs: upstreamMs, status: 200 };
-          this.record(ctx, record, 'success');
-          if (failedAt && failedAt.target !== target) this.observer.fallbackSwitch?.(target, Date.now() - failedAt.at);
-          return { value, target, record, upstreamMs, controller, detach, classify };
-        } catch (thrown) {
-          detach();
-          const err = classify(thrown);
-          const unsent = neverLeftGateway(controller.signal);
-          controller.abort();
-          const endedAt = Date.now();
-          failedAt = { target, at: endedAt };
-          this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: endedAt - startedAt.getTime(), status: err.upstreamStatus ?? err.status, error: err.message, errorCode: err.code ?? undefined }, 'failure');
-          // An attempt that ended while still waiting for a pooled connection never reached the upstream: it says
-          // nothing about the deployment and another target would wait the same way.
-          if (err.countsAgainstHealth && !unsent) this.health.onFailure(target.provider, target.model, err.message);
-          else this.health.release(target.provider, target.model);
-          if (!err.tryOtherTargets || unsent) throw err;
-          lastError = err;
-          if (!err.retrySameTarget) dead.add(target);
-          const hinted = err.retryAfter !== undefined ? err.retryAfter * 1000 : 0;
-          // A Retry-After longer than we are willing to wait makes this target useless for this request.
-          if (hinted > settings.max_retry_after_ms) dead.add(target);
-          else waitMs = Math.max(waitMs, hinted);
+          const controller = new AttemptController();
+          total.bind(controller);
+          const classify = (thrown: unknown) => this.classify(thrown, controller, ctx, total, target.provider);
+          const startedAt = new Date();
+          const remaining = Math.max(1, deadline - Date.now());
+          const options: CallOptions = {
+            signal: controller.signal,
+            firstByteTimeoutMs: Math.min(settings.first_token_timeout_ms, remaining),
+            idleTimeoutMs: settings.idle_timeout_ms,
+          };
+          try {
+            const connectMs = plan.connectTimeoutOverrideMs;
+            const value =
+              connectMs === undefined
+                ? await call(provider, target, options, controller)
+                : await withConnectTimeout(Math.min(connectMs, remaining), () => call(provider, target, options, controller));
+            const upstreamMs = Date.now() - startedAt.getTime();
+            const record: AttemptRecord = { provider: target.provider, model: target.model, startedAt, latencyMs: upstreamMs, status: 200 };
+            this.record(ctx, record, 'success');
+            if (failedAt && failedAt.target !== target) this.observer.fallbackSwitch?.(target, Date.now() - failedAt.at);
+            const detach = () => {
+              total.unbind(controller);
+              total.dispose();
+            };
+            return { value, target, record, upstreamMs, controller, detach, classify };
+          } catch (thrown) {
+            total.unbind(controller);
+            const err = classify(thrown);
+            const unsent = neverLeftGateway(controller.signal);
+            controller.abort();
+            const endedAt = Date.now();
+            failedAt = { target, at: endedAt };
+            this.record(ctx, { provider: target.provider, model: target.model, startedAt, latencyMs: endedAt - startedAt.getTime(), status: err.upstreamStatus ?? err.status, error: err.message, errorCode: err.code ?? undefined }, 'failure');
+            // An attempt that ended while still waiting for a pooled connection never reached the upstream: it says
+            // nothing about the deployment and another target would wait the same way.
+            if (err.countsAgainstHealth && !unsent) this.health.onFailure(target.provider, target.model, err.message);
+            else this.health.release(target.provider, target.model);
+            if (!err.tryOtherTargets || unsent) throw err;
+            lastError = err;
+            if (!err.retrySameTarget) dead.add(target);
+            const hinted = err.retryAfter !== undefined ? err.retryAfter * 1000 : 0;
+            // A Retry-After longer than we are willing to wait makes this target useless for this request.
+            if (hinted > settings.max_retry_after_ms) dead.add(target);
+            else waitMs = Math.max(waitMs, hinted);
+          }
         }
+        if (round === settings.retries || !lastError) break;
+        if (candidates.every((c) => dead.has(c.target))) break;
+        const backoff = settings.backoff_base_ms * 2 ** round * (0.5 + this.random());
+        const wait = Math.max(waitMs, backoff);
+        // A wait that would end past the total timeout cannot help: answer now with what we know.
+        if (Date.now() + wait >= deadline) break;
+        await this.backOff(wait, total, ctx, lastError);
       }
-      if (round === settings.retries || !lastError) break;
-      if (candidates.every((c) => dead.has(c.target))) break;
-      const backoff = settings.backoff_base_ms * 2 ** round * (0.5 + this.random());
-      const wait = Math.max(waitMs, backoff);
-      // A wait that would end past the total timeout cannot help: answer now with what we know.
-      if (Date.now() + wait >= deadline) break;
-      const waiting = new AbortController();
-      total.bind(waiting);
-      try {
-        await this.sleep(wait, waiting.signal);
-      } catch {
-        throw ctx.signal.aborted ? endedBy(ctx.signal) : lastError;
-      } finally {
-        total.unbind(waiting);
-      }
+      if (lastError) throw lastError;
+      // Nothing was tried: every candidate is skipped as unhealthy (circuit open, or its provider's probe failed).
+      const retryAfterMs = Math.min(...candidates.map((c) => this.health.retryAfterMs(c.target.provider, c.target.model)));
+      throw noProviderAvailable(plan.requested, Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    } catch (err) {
+      total.dispose();
+      throw err;
     }
-    if (lastError) throw lastError;
-    // Nothing was tried: every candidate is skipped as unhealthy (circuit open, or its provider's probe failed).
-    const retryAfterMs = Math.min(...candidates.map((c) => this.health.retryAfterMs(c.target.provider, c.target.model)));
-    throw noProviderAvailable(plan.requested, Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  }
+
+  private async backOff(wait: number, total: Deadline, ctx: RunContext, lastError: GatewayError): Promise<void> {
+    const waiting = new AbortController();
+    total.bind(waiting);
+    try {
+      await this.sleep(wait, waiting.signal);
+    } catch {
+      throw ctx.signal.aborted ? endedBy(ctx.signal) : lastError;
+    } finally {
+      total.unbind(waiting);
+    }
   }
 
   private classify(thrown: unknown, controller: AbortController | undefined, ctx: RunContext, total: Deadline, provider?: string): GatewayError {

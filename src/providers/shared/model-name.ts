@@ -29,6 +29,11 @@ export function isSafeModelName(model: string): boolean {
   return model.length <= MAX_LENGTH && SAFE_MODEL_NAME.test(model);
 }
 
+/** A rejected promise when the name is unsafe, so a caller's await sees the refusal as it would any failure. */
+function refusedName(model: string, provider: string): Promise<never> | undefined {
+  return isSafeModelName(model) ? undefined : Promise.reject(invalidModelName(model, provider));
+}
+
 export function assertModelName(model: string, provider: string): void {
   if (!isSafeModelName(model)) throw invalidModelName(model, provider);
 }
@@ -48,14 +53,9 @@ export function withModelNameCheck(provider: Provider): Provider {
     capabilities: (model) => provider.capabilities(model),
     listModels: (signal) => provider.listModels(signal),
     probe: (signal) => provider.probe(signal),
-    async chat(request, model, options) {
-      assertModelName(model, provider.id);
-      return provider.chat(request, model, options);
-    },
-    async chatStream(request, model, options) {
-      assertModelName(model, provider.id);
-      return provider.chatStream(request, model, options);
-    },
+    // Not async: a wrapper frame would stay suspended for the whole upstream wait of every call.
+    chat: (request, model, options) => refusedName(model, provider.id) ?? provider.chat(request, model, options),
+    chatStream: (request, model, options) => refusedName(model, provider.id) ?? provider.chatStream(request, model, options),
     ...(embeddings
       ? {
           async embeddings(request, model, options) {
