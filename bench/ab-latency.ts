@@ -1,13 +1,12 @@
 // `node --import tsx bench/ab-latency.ts --other=<built checkout> [--mode json|stream] [--rounds 20] [--per 200]`:
 // one-connection latency of this build's gateway (Postgres store) against another build's and the floor, in
 // interleaved blocks of sequential requests so that whatever else loads the machine weighs on all three alike.
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { caseNamed } from './cases.js';
-import { installCleanup, readCpuMs, startFakeUpstream, stopAll } from './processes.js';
+import { readCpuMs, startScratchBench, stopAll } from './processes.js';
 import { percentile } from './report.js';
 import { type Started, startTarget, type TargetName } from './targets.js';
 import { arg } from './args.js';
@@ -20,10 +19,7 @@ async function main(): Promise<void> {
   const mode = arg('mode', 'json');
   const rounds = Number(arg('rounds', '20'));
   const per = Number(arg('per', '200'));
-  installCleanup();
-  const logDir = join(ROOT, 'bench', '.tmp', 'ab-logs');
-  mkdirSync(logDir, { recursive: true });
-  const { origin: upstreamOrigin } = await startFakeUpstream(ROOT, logDir);
+  const { logDir, upstreamOrigin } = await startScratchBench(ROOT, 'ab-logs');
   const start = (name: TargetName, root: string, tag: string) =>
     startTarget(name, { root, logDir: join(logDir, tag), upstreamOrigin, dbName: `llm_gateway_ab_${tag}`, plain: true });
   const targets: [string, Started][] = [

@@ -3,14 +3,13 @@
 // turn window by window (the order reversed each round) per scenario, so each build's ratio to the floor and the two
 // builds' ratio to each other come from the same minutes. Both gateways are configured by env alone (as an older
 // build understands it) and log to Postgres; the Postgres CPU read during a gateway's window is that gateway's.
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arg } from './args.js';
 import { caseNamed } from './cases.js';
 import { runLoad } from './load.js';
 import { median, pairSide, type PairSide } from './paired.js';
-import { installCleanup, readCpuMs, readCpuMsByComm, startFakeUpstream, stopAll } from './processes.js';
+import { readCpuMs, readCpuMsByComm, startScratchBench, stopAll } from './processes.js';
 import type { Mode } from './report.js';
 import { startTarget, type Started, type TargetName } from './targets.js';
 
@@ -42,10 +41,7 @@ async function main(): Promise<void> {
   const connectionCounts = arg('connections', '1,32,128').split(',').map(Number);
   const rounds = Number(arg('rounds', '4'));
   const seconds = Number(arg('seconds', '4'));
-  installCleanup();
-  const logDir = join(ROOT, 'bench', '.tmp', 'builds-logs');
-  mkdirSync(logDir, { recursive: true });
-  const { origin: upstreamOrigin } = await startFakeUpstream(ROOT, logDir);
+  const { logDir, upstreamOrigin } = await startScratchBench(ROOT, 'builds-logs');
   const sides: Side[] = [];
   for (const [tag, root, name] of [['floor', ROOT, 'floor'], ['other', other, 'gateway-pg'], ['this', ROOT, 'gateway-pg']] as const) {
     const target = await startTarget(name, { root, logDir: join(logDir, tag), upstreamOrigin, dbName: `llm_gateway_builds_${tag}`, plain: true });

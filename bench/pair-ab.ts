@@ -6,13 +6,12 @@
 // configured by env alone, as an older build understands it). On this two-core machine, back-to-back
 // scenarios minutes apart swing by ±30 %; interleaving makes whatever else loads the machine weigh on both alike, so the
 // per-round ratios' median is the figure to read.
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseNamed } from './cases.js';
 import { createVirtualKey, governedEnv } from './governance.js';
 import { median, pairSide, runPaired, type PairSide } from './paired.js';
-import { installCleanup, startFakeUpstream, stopAll } from './processes.js';
+import { startScratchBench, stopAll } from './processes.js';
 import type { Mode } from './report.js';
 import { startTarget } from './targets.js';
 import { arg } from './args.js';
@@ -30,10 +29,7 @@ async function main(): Promise<void> {
   const rounds = Number(arg('rounds', '8'));
   const seconds = Number(arg('seconds', '4'));
   const connections = Number(arg('connections', '32'));
-  installCleanup();
-  const logDir = join(ROOT, 'bench', '.tmp', 'pair-logs');
-  mkdirSync(logDir, { recursive: true });
-  const { origin: upstreamOrigin } = await startFakeUpstream(ROOT, logDir);
+  const { logDir, upstreamOrigin } = await startScratchBench(ROOT, 'pair-logs');
   const gov = subject.governed ? governedEnv() : undefined;
   const startOn = async (root: string, tag: string) => {
     const target = await startTarget('gateway-pg', { root, logDir: join(logDir, tag), upstreamOrigin, ...(other ? { dbName: `llm_gateway_pair_${tag}`, plain: true } : {}) }, gov);

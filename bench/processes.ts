@@ -185,3 +185,12 @@ export async function startFakeUpstream(root: string, logDir: string): Promise<{
   await waitForHttp(proc, `${origin}/v1/models`);
   return { proc, origin };
 }
+
+/** An A/B tool's start: children stopped on exit, a log folder under bench/.tmp, and the fake upstream. */
+export async function startScratchBench(root: string, logFolder: string): Promise<{ logDir: string; upstreamOrigin: string }> {
+  installCleanup();
+  const logDir = join(root, 'bench', '.tmp', logFolder);
+  mkdirSync(logDir, { recursive: true });
+  const { origin } = await startFakeUpstream(root, logDir);
+  return { logDir, upstreamOrigin: origin };
+}
